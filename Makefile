@@ -1,0 +1,45 @@
+# Single entry point. `make book` builds the HTML book, `make test` runs every test.
+# Both create the virtual environment and install everything on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Parallel pytest workers (one notebook per worker, whole files per worker).
+JOBS   ?= 2
+
+.PHONY: setup vendor book test lint browser-check benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[book,test]"
+	touch $@
+
+# MathJax 3 served from the book itself, so math renders with no network.
+_vendor/mathjax/tex-chtml.js:
+	mkdir -p .cache/npm _vendor
+	npm install --prefix .cache/npm --no-audit --no-fund --silent mathjax@3
+	rm -rf _vendor/mathjax && cp -r .cache/npm/node_modules/mathjax/es5 _vendor/mathjax
+
+setup: $(VENV)/.installed _vendor/mathjax/tex-chtml.js
+
+vendor: _vendor/mathjax/tex-chtml.js
+
+# Clean build of every page, notebooks executed, warnings as errors, nitpicky refs.
+book: setup
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+test: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+lint: setup
+	$(BIN)/ruff check .
+
+browser-check: setup
+	$(BIN)/python scripts/check_book_in_browser.py _build/html
+
+benchmark: setup
+	$(BIN)/python scripts/benchmark_notebooks.py
+
+clean:
+	rm -rf _build

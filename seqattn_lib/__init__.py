@@ -1,0 +1,23 @@
+"""seqattn_lib: the small library behind the seqattn book.
+
+One module per idea; each notebook imports what earlier chapters built:
+
+========================  =========================================  =========
+module                    what it holds                              chapter
+========================  =========================================  =========
+``runtime``               device, torch threads, seeds               1
+``checks``                shape/dtype checks behind every ValueError 1
+``data``                  vocabularies, padding, the book's corpora  1, 4, 6
+``train``                 the training loop and its history          1
+``plot``                  training curves, attention heatmaps        1, 2
+``metrics``               perplexity, accuracy, BLEU                 1, 4
+``rnn``                   RNN cell from scratch, character LM        1
+``attention``             score functions, multi-head attention      2
+``exercises``             checkers for the coding exercises          all
+========================  =========================================  =========
+"""
+
+from .runtime import get_device, set_seed, set_threads, setup
+
+__all__ = ["get_device", "set_seed", "set_threads", "setup"]
+__version__ = "0.1.0"

@@ -1,0 +1,157 @@
+"""Tokens to integer ids and back, for characters and words, with padding.
+
+Introduced in chapter 1 (characters of Shakespeare); chapters 2, 4, 5 and 6 use it for
+words, number phrases and dates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import torch
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+_WORD_RE = re.compile(r"[\w']+|[^\w\s]")
+
+
+def tokenize_chars(text: str) -> list[str]:
+    """Split ``text`` into characters: ``"ab c"`` -> ``["a", "b", " ", "c"]``."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    return list(text)
+
+
+def tokenize_words(text: str, lower: bool = True) -> list[str]:
+    """Split ``text`` into words and punctuation marks.
+
+    ``"Hello, world!"`` -> ``["hello", ",", "world", "!"]``; apostrophes stay inside
+    words (``"don't"``).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    return _WORD_RE.findall(text.lower() if lower else text)
+
+
+class Vocab:
+    """A mapping between tokens and ids.
+
+    Id 0 is always ``<pad>`` and id 1 ``<unk>``; ``<bos>`` and ``<eos>`` follow when
+    ``specials=True``. The remaining tokens are sorted by decreasing frequency, then
+    alphabetically, so the same corpus always gives the same ids.
+
+    Args:
+        tokens: an iterable of tokens, or of token sequences (sentences).
+        min_freq: drop tokens seen fewer times than this (they map to ``<unk>``).
+        specials: also reserve ``<bos>`` and ``<eos>`` (needed by decoders).
+    """
+
+    def __init__(self, tokens: Iterable, min_freq: int = 1, specials: bool = False):
+        counts: Counter[str] = Counter()
+        for item in tokens:
+            if isinstance(item, str):
+                counts[item] += 1
+            else:
+                counts.update(item)
+        if not isinstance(min_freq, int) or min_freq < 1:
+            raise ValueError(f"min_freq must be a positive int, got {min_freq!r}")
+        reserved = [PAD, UNK] + ([BOS, EOS] if specials else [])
+        kept = sorted(
+            (t for t, c in counts.items() if c >= min_freq and t not in reserved),
+            key=lambda t: (-counts[t], t),
+        )
+        self.itos: list[str] = reserved + kept
+        self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
+
+    pad_id = 0
+    unk_id = 1
+
+    @property
+    def bos_id(self) -> int:
+        """Id of ``<bos>``; ``ValueError`` if the vocabulary was built without specials."""
+        if BOS not in self.stoi:
+            raise ValueError("this Vocab has no <bos>: build it with specials=True")
+        return self.stoi[BOS]
+
+    @property
+    def eos_id(self) -> int:
+        """Id of ``<eos>``; ``ValueError`` if the vocabulary was built without specials."""
+        if EOS not in self.stoi:
+            raise ValueError("this Vocab has no <eos>: build it with specials=True")
+        return self.stoi[EOS]
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __repr__(self) -> str:
+        return f"Vocab(size={len(self)}, first={self.itos[:8]})"
+
+    def encode(self, tokens: Sequence[str], bos: bool = False, eos: bool = False) -> list[int]:
+        """Map tokens to ids (unknown tokens to ``<unk>``), optionally adding BOS/EOS."""
+        if isinstance(tokens, str) and len(tokens) != 1 and tokens not in self.stoi:
+            # A whole string is treated as a sequence of characters.
+            tokens = list(tokens)
+        ids = [self.stoi.get(t, self.unk_id) for t in tokens]
+        return ([self.bos_id] if bos else []) + ids + ([self.eos_id] if eos else [])
+
+    def decode(self, ids: Iterable[int] | torch.Tensor, strip: bool = True) -> list[str]:
+        """Map ids to tokens. With ``strip``, drop padding/BOS and stop at the first EOS.
+
+        Raises:
+            ValueError: if an id is outside ``[0, len(self))``.
+        """
+        if isinstance(ids, torch.Tensor):
+            if ids.dim() != 1:
+                raise ValueError(f"ids must be 1-D (seq_len,), got shape {tuple(ids.shape)}")
+            ids = ids.tolist()
+        out = []
+        for i in ids:
+            if not 0 <= int(i) < len(self):
+                raise ValueError(f"id {i} is outside the vocabulary [0, {len(self)})")
+            tok = self.itos[int(i)]
+            if strip and tok == EOS:
+                break
+            if strip and tok in (PAD, BOS):
+                continue
+            out.append(tok)
+        return out
+
+
+def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack id sequences of different lengths into one padded tensor.
+
+    Args:
+        seqs: ``batch`` sequences of ids, each of length >= 1.
+        pad_id: the id written after each sequence's end.
+
+    Returns:
+        ``(ids, lengths)``: ``ids`` of shape ``(batch, max_len)`` (int64) and
+        ``lengths`` of shape ``(batch,)``.
+    """
+    if len(seqs) == 0:
+        raise ValueError("seqs must hold at least one sequence")
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    if (lengths == 0).any():
+        raise ValueError("every sequence must have at least one token")
+    ids = torch.full((len(seqs), int(lengths.max())), pad_id, dtype=torch.long)
+    for row, s in enumerate(seqs):
+        ids[row, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
+    return ids, lengths
+
+
+def padding_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
+    """Boolean mask that is True at real tokens and False at padding.
+
+    Args:
+        lengths: ``(batch,)`` integer lengths.
+        max_len: width of the mask (default ``lengths.max()``).
+
+    Returns:
+        ``(batch, max_len)`` bool tensor; ``mask[b, t] = t < lengths[b]``.
+    """
+    if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.is_floating_point():
+        shape = tuple(lengths.shape) if isinstance(lengths, torch.Tensor) else type(lengths).__name__
+        raise ValueError(f"lengths must be a 1-D integer tensor (batch,), got {shape}")
+    max_len = int(lengths.max()) if max_len is None else max_len
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]

@@ -1,0 +1,44 @@
+"""Evaluation metrics shared by the chapters.
+
+Introduced in chapter 1 (perplexity); chapters 4-6 add accuracy-style metrics here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .checks import check_tensor
+
+
+def perplexity(mean_nll: float) -> float:
+    """Perplexity ``exp(mean negative log-likelihood in nats)``.
+
+    A model that spreads its probability evenly over ``V`` symbols has perplexity ``V``.
+    """
+    if not isinstance(mean_nll, (int, float)) or math.isnan(mean_nll) or mean_nll < 0:
+        raise ValueError(f"mean_nll must be a non-negative number, got {mean_nll!r}")
+    return math.exp(mean_nll)
+
+
+def accuracy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None) -> float:
+    """Fraction of positions where ``argmax(logits)`` equals the target.
+
+    Args:
+        logits: ``(..., n_classes)`` scores.
+        targets: ``(...)`` integer class ids, same leading shape as ``logits``.
+        ignore_index: target id (e.g. padding) left out of the count.
+    """
+    check_tensor(logits, "logits", dtype="float")
+    check_tensor(targets, "targets", dtype="int")
+    if logits.dim() < 1 or logits.shape[:-1] != targets.shape:
+        raise ValueError(
+            f"logits must have shape targets.shape + (n_classes,) = {tuple(targets.shape)} + (C,), "
+            f"got {tuple(logits.shape)}"
+        )
+    correct = logits.argmax(-1) == targets
+    if ignore_index is not None:
+        keep = targets != ignore_index
+        return float(correct[keep].float().mean()) if keep.any() else float("nan")
+    return float(correct.float().mean())

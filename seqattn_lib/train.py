@@ -1,0 +1,131 @@
+"""One small training loop for every chapter, with text progress and a history.
+
+Introduced in chapter 1. A chapter supplies three things:
+
+* ``get_batch()``: returns the next training batch (any object);
+* ``loss_fn(model, batch)``: returns a scalar loss tensor;
+* optionally ``eval_fn(model)``: returns a dict of validation metrics; it is called
+  with ``model.eval()`` and ``torch.no_grad()`` every ``eval_every`` steps and at the end.
+
+Progress is printed as plain text lines (no notebook widgets), so it shows the same in
+a terminal, a notebook and the HTML book.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+@dataclass
+class History:
+    """Metrics logged during training: ``history.metrics[name]`` is a list of
+    ``(step, value)`` pairs; ``seconds`` is the wall time of the whole run."""
+
+    metrics: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    seconds: float = 0.0
+    steps: int = 0
+
+    def log(self, step: int, **values: float) -> None:
+        """Record ``values`` (name -> number) at ``step``."""
+        for name, value in values.items():
+            self.metrics.setdefault(name, []).append((step, float(value)))
+
+    def last(self, name: str) -> float:
+        """The most recent value of ``name``."""
+        if name not in self.metrics:
+            raise ValueError(f"no metric {name!r}; logged: {sorted(self.metrics)}")
+        return self.metrics[name][-1][1]
+
+    def best(self, name: str, mode: str = "min") -> float:
+        """The smallest (``mode="min"``) or largest (``"max"``) value of ``name``."""
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        values = [v for _, v in self.metrics.get(name, [])]
+        if not values:
+            raise ValueError(f"no metric {name!r}; logged: {sorted(self.metrics)}")
+        return min(values) if mode == "min" else max(values)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters of ``model``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def train(
+    model: nn.Module,
+    get_batch: Callable[[], object],
+    loss_fn: Callable[[nn.Module, object], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int = 100,
+    clip: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    log_every: int | None = None,
+    verbose: bool = True,
+) -> History:
+    """Train ``model`` for ``steps`` optimiser steps and return its :class:`History`.
+
+    Args:
+        model: the module to train (put on its device by the caller).
+        get_batch: called once per step; returns a batch for ``loss_fn``.
+        loss_fn: ``loss_fn(model, batch)`` -> scalar loss tensor.
+        optimizer: optimiser over ``model``'s parameters.
+        steps: number of optimiser steps (> 0).
+        eval_fn: ``eval_fn(model)`` -> dict of metrics, run every ``eval_every`` steps
+            and after the last step.
+        eval_every: steps between evaluations.
+        clip: if set, clip the global gradient norm to this value.
+        scheduler: stepped once after each optimiser step.
+        log_every: steps between printed lines (default ``eval_every``).
+        verbose: print progress lines.
+
+    The history holds ``loss`` (mean training loss since the previous print),
+    ``grad_norm`` (before clipping) and whatever ``eval_fn`` returns.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
+        raise ValueError(f"eval_every must be a positive int, got {eval_every!r}")
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip must be positive or None, got {clip!r}")
+    log_every = log_every or eval_every
+    history = History()
+    start = time.perf_counter()
+    running, count = 0.0, 0
+    for step in range(1, steps + 1):
+        model.train()
+        loss = loss_fn(model, get_batch())
+        if loss.dim() != 0:
+            raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        max_norm = clip if clip is not None else math.inf
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        running += loss.item()
+        count += 1
+        evaluated = {}
+        if eval_fn is not None and (step % eval_every == 0 or step == steps):
+            model.eval()
+            with torch.no_grad():
+                evaluated = eval_fn(model)
+            history.log(step, **evaluated)
+        if step % log_every == 0 or step == steps:
+            history.log(step, loss=running / count, grad_norm=float(grad_norm))
+            if verbose:
+                extra = "".join(f" | {k} {v:.4g}" for k, v in evaluated.items())
+                elapsed = time.perf_counter() - start
+                print(f"step {step:>6}/{steps} | loss {running / count:.4f}{extra} | {elapsed:6.1f}s")
+            running, count = 0.0, 0
+    history.seconds = time.perf_counter() - start
+    history.steps = steps
+    return history
