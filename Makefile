@@ -11,8 +11,9 @@ JOBS   ?= 2
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements-nodeps.txt
 	$(BIN)/pip install --disable-pip-version-check -q -e ".[book,test]"
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-nodeps.txt
 	touch $@
 
 # MathJax 3 served from the book itself, so math renders with no network.
