@@ -1,0 +1,80 @@
+"""Every chapter notebook is stored the way the book needs it."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _toc_files(node) -> set[str]:
+    files = set()
+    if isinstance(node, dict):
+        if "file" in node:
+            files.add(node["file"])
+        if "root" in node:
+            files.add(node["root"])
+        for value in node.values():
+            files |= _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            files |= _toc_files(item)
+    return files
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_without_outputs_with_python3_kernel(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs"), f"cell {cell.get('id')} has stored outputs"
+            assert cell.get("execution_count") is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_one_title_and_no_skipped_heading_levels(path):
+    nb = json.loads(path.read_text())
+    levels = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        fences = []  # open code/directive fences: headings inside them do not count
+        for line in "".join(cell["source"]).splitlines():
+            fence = re.match(r"^\s*(`{3,}|~{3,}|:{3,})(.*)$", line)
+            if fence:
+                mark, info = fence.group(1), fence.group(2).strip()
+                if fences and mark[0] == fences[-1][0] and len(mark) >= len(fences[-1]) and not info:
+                    fences.pop()
+                else:
+                    fences.append(mark)
+                continue
+            heading = re.match(r"^(#{1,6}) ", line)
+            if heading and not fences:
+                levels.append(len(heading.group(1)))
+    assert levels and levels[0] == 1 and levels.count(1) == 1, levels
+    for a, b in zip(levels, levels[1:]):
+        assert b <= a + 1, f"heading jumps from level {a} to {b}"
+
+
+def test_every_notebook_and_page_is_in_the_toc():
+    toc = _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    pages = {f"notebooks/{p.stem}" for p in NOTEBOOKS} | {f"book/{p.stem}" for p in (ROOT / "book").glob("*.md")}
+    assert pages <= toc, sorted(pages - toc)
+    for entry in toc:
+        assert list(ROOT.glob(entry + ".*")), f"{entry} is in the toc but does not exist"
+
+
+def test_exercise_labels_are_unique():
+    labels = []
+    for path in NOTEBOOKS + sorted((ROOT / "book").glob("*.md")):
+        labels += re.findall(r":label: (ex-[\w-]+)", path.read_text())
+    assert len(labels) == len(set(labels)), sorted({x for x in labels if labels.count(x) > 1})
