@@ -26,8 +26,10 @@ setup: $(VENV)/.installed _vendor/mathjax/tex-chtml.js
 
 vendor: _vendor/mathjax/tex-chtml.js
 
-# Clean build of every page, notebooks executed, warnings as errors, nitpicky refs.
+# Notebooks execute in parallel into the execution cache (only those whose code
+# changed), then every page is rebuilt with warnings as errors and nitpicky references.
 book: setup
+	$(BIN)/python scripts/execute_notebooks.py
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
 test: setup
@@ -40,7 +42,7 @@ browser-check: setup
 	$(BIN)/python scripts/check_book_in_browser.py _build/html
 
 benchmark: setup
-	$(BIN)/python scripts/benchmark_notebooks.py
+	$(BIN)/python scripts/execute_notebooks.py --force --csv book/benchmarks/notebook_times.csv
 
 clean:
 	rm -rf _build
