@@ -13,6 +13,10 @@ module                    what it holds                              chapter
 ``metrics``               perplexity, accuracy, BLEU                 1, 4
 ``rnn``                   RNN cell from scratch, character LM        1
 ``attention``             score functions, multi-head attention      2
+``lstm``                  LSTM and GRU cells from scratch            3
+``seq2seq``               encoder-decoder, attention decoder, beam   4
+``transformer``           Transformer blocks, GPT-style LM, KV cache 5
+``efficiency``            long-sequence attention, pruning, etc.     7
 ``exercises``             checkers for the coding exercises          all
 ========================  =========================================  =========
 """
