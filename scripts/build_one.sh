@@ -11,8 +11,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for item in book notebooks _vendor; do ln -s "$root/$item" "$work/$item"; done
 sed "s/execute_notebooks: cache/execute_notebooks: $mode/" "$root/_config.yml" > "$work/_config.yml"
-bibs=$(ls "$root"/book/bib/*.bib 2>/dev/null | sed "s|$root/|  - |" || true)
-[ -n "$bibs" ] && printf '%s\n' "$bibs" | sed -i '/^  - book\/references.bib/r /dev/stdin' "$work/_config.yml"
 cat > "$work/_toc.yml" <<TOC
 format: jb-book
 root: book/notation

@@ -11,8 +11,20 @@ Conventions (all batch-first):
   scores ``(batch, n_q, n_k)``. (The same meaning as a bool ``attn_mask`` of
   ``torch.nn.functional.scaled_dot_product_attention``, and the opposite of
   ``nn.MultiheadAttention``'s ``key_padding_mask``.)
-* A query whose keys are *all* masked gets all-zero weights and a zero output, never NaN.
+* A query whose keys are *all* masked gets all-zero weights and a zero output, never NaN
+  (and zero gradients).
 * Every function returns ``(output, weights)``.
+
+Score functions (chapter 2), all followed by the same masked softmax and weighted sum:
+
+=================================  ==========================================  ===========================
+score(q, k)                        name                                        here
+=================================  ==========================================  ===========================
+``w_v^T tanh(W_q q + W_k k)``      additive (Bahdanau et al., 2015)            :class:`AdditiveAttention`
+``q^T k``                          dot product (Luong et al., 2015)            :func:`dot_product_attention`
+``q^T k / sqrt(d_k)``              scaled dot product (Vaswani et al., 2017)   :func:`scaled_dot_product_attention`
+``q^T W_a k``                      bilinear, Luong's "general"                 :class:`BilinearAttention`
+=================================  ==========================================  ===========================
 """
 
 from __future__ import annotations
@@ -23,7 +35,26 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_tensor
+from .checks import check_positive_int, check_tensor
+
+
+def _check_dropout(p: object, name: str = "dropout_p") -> float:
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1), got {p!r}")
+    return float(p)
+
+
+def _check_mask(mask: torch.Tensor, scores_shape: tuple[int, ...], what: str = "(..., n_q, n_k)") -> None:
+    """Raise unless ``mask`` is a bool tensor broadcastable to ``scores_shape``."""
+    check_tensor(mask, "mask", dtype="bool")
+    try:
+        if torch.broadcast_shapes(mask.shape, scores_shape) != tuple(scores_shape):
+            raise RuntimeError
+    except RuntimeError:
+        raise ValueError(
+            f"mask must be bool and broadcastable to the scores' shape {tuple(scores_shape)} "
+            f"{what}, got {tuple(mask.shape)}"
+        ) from None
 
 
 def _check_qkv(q, k, v, mask):
@@ -36,24 +67,31 @@ def _check_qkv(q, k, v, mask):
         raise ValueError(
             f"q, k, v must have the same number of dimensions, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
         )
+    if k.dtype != q.dtype or v.dtype != q.dtype:
+        raise ValueError(f"q, k, v must have the same dtype, got {q.dtype}, {k.dtype}, {v.dtype}")
     if k.shape[-1] != q.shape[-1]:
         raise ValueError(f"k must have shape (..., n_k, d_k={q.shape[-1]}) like q, got {tuple(k.shape)}")
     if v.shape[-2] != k.shape[-2]:
         raise ValueError(f"v must have shape (..., n_k={k.shape[-2]}, d_v) like k, got {tuple(v.shape)}")
+    try:
+        batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except RuntimeError:
+        raise ValueError(
+            f"q, k, v batch dimensions differ: {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
+        ) from None
     if mask is not None:
-        check_tensor(mask, "mask", dtype="bool")
-        try:
-            scores_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (q.shape[-2], k.shape[-2])
-        except RuntimeError:
-            raise ValueError(f"q and k batch dimensions differ: {tuple(q.shape)} vs {tuple(k.shape)}") from None
-        try:
-            if torch.broadcast_shapes(mask.shape, scores_shape) != scores_shape:
-                raise RuntimeError
-        except RuntimeError:
-            raise ValueError(
-                f"mask must be bool and broadcastable to the scores' shape {tuple(scores_shape)} "
-                f"(..., n_q, n_k), got {tuple(mask.shape)}"
-            ) from None
+        _check_mask(mask, batch + (q.shape[-2], k.shape[-2]))
+
+
+def causal_mask(n_q: int, n_k: int | None = None, device: torch.device | str | None = None) -> torch.Tensor:
+    """``(n_q, n_k)`` bool mask, ``True`` where key ``j <= i``: query ``i`` sees no future key.
+
+    With ``n_k > n_q`` the queries are taken as the *last* ``n_q`` positions (as when
+    decoding with a cache of earlier keys).
+    """
+    n_q = check_positive_int(n_q, "n_q")
+    n_k = n_q if n_k is None else check_positive_int(n_k, "n_k")
+    return torch.ones(n_q, n_k, dtype=torch.bool, device=device).tril(diagonal=n_k - n_q)
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -68,9 +106,11 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> to
         keys, or is all zeros if every key of that row is masked.
     """
     check_tensor(scores, "scores", dtype="float")
+    if scores.dim() < 1:
+        raise ValueError("scores must have at least one dimension (..., n_k)")
     if mask is None:
         return torch.softmax(scores, dim=-1)
-    check_tensor(mask, "mask", dtype="bool")
+    _check_mask(mask, tuple(scores.shape), "(scores' shape)")
     scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return weights.nan_to_num(0.0)  # rows with every key masked: 0/0 -> 0
@@ -96,6 +136,7 @@ def scaled_dot_product_attention(
         ``(output, weights)``: ``(..., n_q, d_v)`` and ``(..., n_q, n_k)``.
     """
     _check_qkv(q, k, v, mask)
+    dropout_p = _check_dropout(dropout_p)
     scores = q @ k.transpose(-2, -1)  # (..., n_q, n_k)
     if scale:
         scores = scores / math.sqrt(q.shape[-1])
@@ -105,32 +146,109 @@ def scaled_dot_product_attention(
     return weights @ v, weights
 
 
+def dot_product_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    dropout_p: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``softmax(q k^T) v``: dot-product attention without the ``1/sqrt(d_k)`` scale (Luong "dot").
+
+    Shapes as in :func:`scaled_dot_product_attention`; returns ``(output, weights)``.
+    """
+    return scaled_dot_product_attention(q, k, v, mask, dropout_p=dropout_p, scale=False)
+
+
+def _check_module_inputs(q, k, v, mask, d_q: int, d_k: int) -> None:
+    dims = check_tensor(q, "q", ("batch", "n_q", d_q), dtype="float")
+    check_tensor(k, "k", ("batch", "n_k", d_k), dims, dtype="float")
+    check_tensor(v, "v", ("batch", "n_k", None), dims, dtype="float")
+    if mask is not None:
+        _check_mask(mask, (dims["batch"], dims["n_q"], dims["n_k"]), "(batch, n_q, n_k)")
+
+
 class AdditiveAttention(nn.Module):
     """Additive attention (Bahdanau et al., 2015): ``score(q, k) = w_v^T tanh(W_q q + W_k k)``.
 
     Args:
         d_q: query size; d_k: key size; d_hidden: size of the hidden layer.
+        dropout: dropout on the weights while training.
 
     ``forward(q, k, v, mask)`` takes ``q (batch, n_q, d_q)``, ``k (batch, n_k, d_k)``,
     ``v (batch, n_k, d_v)`` and returns ``(output (batch, n_q, d_v), weights (batch, n_q, n_k))``.
     """
 
-    def __init__(self, d_q: int, d_k: int, d_hidden: int):
+    def __init__(self, d_q: int, d_k: int, d_hidden: int, dropout: float = 0.0):
         super().__init__()
+        for value, name in ((d_q, "d_q"), (d_k, "d_k"), (d_hidden, "d_hidden")):
+            check_positive_int(value, name)
+        self.dropout = _check_dropout(dropout, "dropout")
         self.W_q = nn.Linear(d_q, d_hidden, bias=False)
         self.W_k = nn.Linear(d_k, d_hidden, bias=False)
         self.w_v = nn.Linear(d_hidden, 1, bias=False)
 
-    def forward(self, q, k, v, mask=None):
-        for x, name, d in ((q, "q", self.W_q.in_features), (k, "k", self.W_k.in_features)):
-            check_tensor(x, name, ("batch", None, d), dtype="float")
-        check_tensor(v, "v", (k.shape[0], k.shape[1], None), dtype="float")
+    def score(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """Scores ``(batch, n_q, n_k)`` for ``q (batch, n_q, d_q)`` and ``k (batch, n_k, d_k)``."""
         # (batch, n_q, 1, h) + (batch, 1, n_k, h) -> (batch, n_q, n_k, h) -> (batch, n_q, n_k)
-        scores = self.w_v(torch.tanh(self.W_q(q)[:, :, None] + self.W_k(k)[:, None])).squeeze(-1)
-        if mask is not None:
-            check_tensor(mask, "mask", dtype="bool")
-        weights = masked_softmax(scores, mask)
+        return self.w_v(torch.tanh(self.W_q(q)[:, :, None] + self.W_k(k)[:, None])).squeeze(-1)
+
+    def forward(self, q, k, v, mask=None):
+        _check_module_inputs(q, k, v, mask, self.W_q.in_features, self.W_k.in_features)
+        weights = masked_softmax(self.score(q, k), mask)
+        weights = F.dropout(weights, p=self.dropout, training=self.training)
         return weights @ v, weights
+
+
+class BilinearAttention(nn.Module):
+    """Bilinear attention, Luong et al.'s (2015) "general" score: ``score(q, k) = q^T W_a k``.
+
+    Args:
+        d_q: query size; d_k: key size (they may differ: ``W_a`` is ``(d_q, d_k)``).
+        dropout: dropout on the weights while training.
+
+    ``forward(q, k, v, mask)`` takes ``q (batch, n_q, d_q)``, ``k (batch, n_k, d_k)``,
+    ``v (batch, n_k, d_v)`` and returns ``(output (batch, n_q, d_v), weights (batch, n_q, n_k))``.
+    With ``W_a`` the identity it is plain dot-product attention.
+    """
+
+    def __init__(self, d_q: int, d_k: int, dropout: float = 0.0):
+        super().__init__()
+        check_positive_int(d_q, "d_q")
+        check_positive_int(d_k, "d_k")
+        self.dropout = _check_dropout(dropout, "dropout")
+        self.W_a = nn.Parameter(torch.empty(d_q, d_k))
+        nn.init.xavier_uniform_(self.W_a)
+
+    def score(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """Scores ``(batch, n_q, n_k)`` for ``q (batch, n_q, d_q)`` and ``k (batch, n_k, d_k)``."""
+        return (q @ self.W_a) @ k.transpose(-2, -1)
+
+    def forward(self, q, k, v, mask=None):
+        _check_module_inputs(q, k, v, mask, *self.W_a.shape)
+        weights = masked_softmax(self.score(q, k), mask)
+        weights = F.dropout(weights, p=self.dropout, training=self.training)
+        return weights @ v, weights
+
+
+class DotProductAttention(nn.Module):
+    """Parameter-free dot-product attention as a module: ``softmax(q k^T / sqrt(d_k)) v``.
+
+    Args:
+        scaled: divide the scores by ``sqrt(d_k)`` (Vaswani) or not (Luong "dot").
+        dropout: dropout on the weights while training.
+
+    ``forward(q, k, v, mask)``: shapes as in :func:`scaled_dot_product_attention`.
+    """
+
+    def __init__(self, scaled: bool = True, dropout: float = 0.0):
+        super().__init__()
+        self.scaled = bool(scaled)
+        self.dropout = _check_dropout(dropout, "dropout")
+
+    def forward(self, q, k, v, mask=None):
+        p = self.dropout if self.training else 0.0
+        return scaled_dot_product_attention(q, k, v, mask, dropout_p=p, scale=self.scaled)
 
 
 class MultiHeadAttention(nn.Module):
@@ -149,16 +267,23 @@ class MultiHeadAttention(nn.Module):
 
     ``forward(q, k, v, mask=None, need_weights=True)``: ``q (batch, n_q, d_model)``,
     ``k, v (batch, n_k, d_model)``, ``mask`` bool broadcastable to
-    ``(batch, n_heads, n_q, n_k)`` with ``True`` = may attend. Returns
+    ``(batch, n_heads, n_q, n_k)`` with ``True`` = may attend (a 3-D mask
+    ``(batch, n_q, n_k)`` is shared by all heads). Returns
     ``(output (batch, n_q, d_model), weights (batch, n_heads, n_q, n_k) or None)``.
+
+    With ``need_weights=False`` the heads are computed by PyTorch's fused
+    ``F.scaled_dot_product_attention`` (the fast path), with the same result; a query
+    whose keys are all masked still gets a zero output.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
         super().__init__()
+        check_positive_int(d_model, "d_model")
+        check_positive_int(n_heads, "n_heads")
         if d_model % n_heads != 0:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
-        self.dropout = dropout
+        self.dropout = _check_dropout(dropout, "dropout")
         self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * d_model)) if bias else None
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
@@ -180,14 +305,31 @@ class MultiHeadAttention(nn.Module):
         dims = check_tensor(q, "q", ("batch", "n_q", self.d_model), dtype="float")
         check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype="float")
         check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype="float")
-        W_Q, W_K, W_V = self.in_proj_weight.chunk(3)
-        b_Q, b_K, b_V = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None,) * 3
-        Q = self.split_heads(F.linear(q, W_Q, b_Q))  # (batch, n_heads, n_q, d_k)
-        K = self.split_heads(F.linear(k, W_K, b_K))  # (batch, n_heads, n_k, d_k)
-        V = self.split_heads(F.linear(v, W_V, b_V))  # (batch, n_heads, n_k, d_k)
+        if mask is not None:
+            if mask.dim() == 3:
+                mask = mask[:, None]  # (batch, n_q, n_k) -> (batch, 1, n_q, n_k), shared by heads
+            _check_mask(mask, (dims["batch"], self.n_heads, dims["n_q"], dims["n_k"]), "(batch, n_heads, n_q, n_k)")
+        if q is k and k is v:  # self-attention: one matrix product for W_Q, W_K, W_V together
+            Q, K, V = map(self.split_heads, F.linear(q, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1))
+        else:
+            W_Q, W_K, W_V = self.in_proj_weight.chunk(3)
+            b_Q, b_K, b_V = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None,) * 3
+            Q = self.split_heads(F.linear(q, W_Q, b_Q))  # (batch, n_heads, n_q, d_k)
+            K = self.split_heads(F.linear(k, W_K, b_K))  # (batch, n_heads, n_k, d_k)
+            V = self.split_heads(F.linear(v, W_V, b_V))  # (batch, n_heads, n_k, d_k)
         p = self.dropout if self.training else 0.0
-        if mask is not None and mask.dim() == 3:
-            mask = mask[:, None]  # (batch, n_q, n_k) -> (batch, 1, n_q, n_k), shared by heads
-        heads, weights = scaled_dot_product_attention(Q, K, V, mask, dropout_p=p)
-        out = self.out_proj(self.merge_heads(heads))
-        return out, (weights if need_weights else None)
+        if need_weights:
+            heads, weights = scaled_dot_product_attention(Q, K, V, mask, dropout_p=p)
+            return self.out_proj(self.merge_heads(heads)), weights
+        if mask is None:
+            heads = F.scaled_dot_product_attention(Q, K, V, dropout_p=p)
+        else:
+            # Fused kernels may return NaN for a query with no visible key: let such a row
+            # see every key, then zero its output, as the weights path does.
+            empty = ~mask.any(dim=-1, keepdim=True)  # (..., n_q, 1)
+            if empty.any():
+                heads = F.scaled_dot_product_attention(Q, K, V, attn_mask=mask | empty, dropout_p=p)
+                heads = heads.masked_fill(empty, 0.0)
+            else:
+                heads = F.scaled_dot_product_attention(Q, K, V, attn_mask=mask, dropout_p=p)
+        return self.out_proj(self.merge_heads(heads)), None
