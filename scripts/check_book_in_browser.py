@@ -86,7 +86,8 @@ def main(site: Path) -> int:
                 try:
                     with urllib.request.urlopen(url, timeout=10) as response:
                         body = response.read()
-                    ok = len(body) > 100 and (body[:4] == b"\x89PNG" or body[:3] == b"\xff\xd8\xff" or b"<svg" in body[:500])
+                    magic = body[:4] == b"\x89PNG" or body[:3] == b"\xff\xd8\xff" or b"<svg" in body[:500]
+                    ok = len(body) > 100 and magic
                 except OSError:
                     ok = False
                 n_images += ok

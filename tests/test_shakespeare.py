@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from seqattn_lib.data.shakespeare import GENRES, lm_batch, list_plays, load_shakespeare, play_text, split_text
+from seqattn_lib.data.shakespeare import GENRES, list_plays, lm_batch, load_shakespeare, play_text, split_text
 
 
 def test_plays_are_found_with_genres():

@@ -118,7 +118,9 @@ def expect_same_gradients(
         if not isinstance(out, torch.Tensor):
             raise ExerciseFailure(f"output should be a torch.Tensor, got {type(out).__name__}")
         if not out.requires_grad:
-            raise ExerciseFailure("output does not depend on the inputs through autograd (was .detach() or .numpy() used?)")
+            raise ExerciseFailure(
+                "output does not depend on the inputs through autograd (was .detach() or .numpy() used?)"
+            )
         weights = torch.linspace(-1, 1, out.numel()).reshape(out.shape).to(out.dtype)
         (out * weights).sum().backward()
         return [torch.zeros_like(x) if x.grad is None else x.grad for x in leaves]
