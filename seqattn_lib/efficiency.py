@@ -1,0 +1,334 @@
+"""Making attention models cheaper: local and linear attention, a key/value cache,
+head pruning, distillation, quantisation, and a timing helper.
+
+Introduced in chapter 7. Conventions follow :mod:`seqattn_lib.attention`: batch-first
+tensors, bool masks with ``True`` = may attend.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import MultiHeadAttention, scaled_dot_product_attention
+from .checks import check_positive_int, check_tensor
+
+
+def sliding_window_mask(n: int, window: int, causal: bool = False) -> torch.Tensor:
+    """Local attention mask: query ``i`` may attend to key ``j`` when ``|i - j| < window``.
+
+    Args:
+        n: sequence length; window: how far (in positions) a query sees, ``>= 1``.
+        causal: also forbid keys after the query (``j > i``).
+
+    Returns:
+        ``(n, n)`` bool mask, ``True`` = may attend.
+    """
+    check_positive_int(n, "n")
+    check_positive_int(window, "window")
+    i = torch.arange(n)[:, None]
+    j = torch.arange(n)[None, :]
+    mask = (i - j).abs() < window
+    return mask & (j <= i) if causal else mask
+
+
+def local_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
+    """Causal sliding-window attention computed band by band, in ``O(n window d)``.
+
+    Query ``i`` attends to keys ``i - window + 1 ... i`` (fewer at the start). Equal to
+    :func:`~seqattn_lib.attention.scaled_dot_product_attention` with
+    ``sliding_window_mask(n, window, causal=True)``, without building the ``(n, n)`` scores.
+
+    Args:
+        q, k: ``(batch, n, d_k)``; v: ``(batch, n, d_v)``; window: keys per query, ``>= 1``.
+
+    Returns:
+        ``(batch, n, d_v)``.
+    """
+    dims = check_tensor(q, "q", ("batch", "n", "d_k"), dtype="float")
+    check_tensor(k, "k", ("batch", "n", "d_k"), dims, dtype="float")
+    check_tensor(v, "v", ("batch", "n", None), dims, dtype="float")
+    check_positive_int(window, "window")
+    n = q.shape[1]
+    # pad window - 1 positions in front, then take every length-window slice: (batch, n, d, window)
+    k_win = F.pad(k, (0, 0, window - 1, 0)).unfold(1, window, 1)
+    v_win = F.pad(v, (0, 0, window - 1, 0)).unfold(1, window, 1)
+    scores = torch.einsum("bnd,bndw->bnw", q, k_win) / q.shape[-1] ** 0.5  # (batch, n, window)
+    valid = torch.arange(n, device=q.device)[:, None] + torch.arange(window, device=q.device) >= window - 1
+    weights = torch.softmax(scores.masked_fill(~valid, float("-inf")), dim=-1)
+    return torch.einsum("bnw,bndw->bnd", weights, v_win)
+
+
+def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Linear attention (Katharopoulos et al., 2020) with feature map ``phi(x) = elu(x) + 1``.
+
+    ``out_i = phi(q_i)^T (sum_j phi(k_j) v_j^T) / (phi(q_i)^T sum_j phi(k_j))``: the same as
+    attention with weights ``phi(q_i)^T phi(k_j)`` normalised over ``j``, but computed in
+    ``O(n d_k d_v)`` instead of ``O(n^2 d)`` because the key-value sum is shared by all queries.
+
+    Args:
+        q: ``(..., n_q, d_k)``; k: ``(..., n_k, d_k)``; v: ``(..., n_k, d_v)``.
+
+    Returns:
+        ``(..., n_q, d_v)``.
+    """
+    for x, name in ((q, "q"), (k, "k"), (v, "v")):
+        check_tensor(x, name, dtype="float")
+        if x.dim() < 2:
+            raise ValueError(f"{name} must have at least 2 dimensions (..., n, d), got {tuple(x.shape)}")
+    if k.shape[-1] != q.shape[-1] or v.shape[-2] != k.shape[-2] or not (q.dim() == k.dim() == v.dim()):
+        raise ValueError(
+            f"expected q (..., n_q, d_k), k (..., n_k, d_k), v (..., n_k, d_v); "
+            f"got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
+        )
+    phi_q, phi_k = F.elu(q) + 1, F.elu(k) + 1
+    kv = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v): shared by every query
+    normaliser = phi_q @ phi_k.sum(dim=-2, keepdim=True).transpose(-2, -1)  # (..., n_q, 1)
+    return (phi_q @ kv) / (normaliser + eps)
+
+
+def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> None:
+    """Remove ``heads`` from ``mha`` in place by zeroing their slices of ``W_Q, W_K, W_V``
+    and their columns of ``W_O`` (the head then adds nothing to the output).
+
+    Raises:
+        ValueError: if a head index is out of range.
+    """
+    if not isinstance(mha, MultiHeadAttention):
+        raise ValueError(f"mha must be a MultiHeadAttention, got {type(mha).__name__}")
+    d_model, d_k = mha.d_model, mha.d_k
+    with torch.no_grad():
+        for h in heads:
+            if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < mha.n_heads:
+                raise ValueError(f"head index must be an int in [0, {mha.n_heads}), got {h!r}")
+            cols = slice(h * d_k, (h + 1) * d_k)
+            for part in range(3):  # W_Q, W_K, W_V rows of this head
+                rows = slice(part * d_model + h * d_k, part * d_model + (h + 1) * d_k)
+                mha.in_proj_weight[rows] = 0
+                if mha.in_proj_bias is not None:
+                    mha.in_proj_bias[rows] = 0
+            mha.out_proj.weight[:, cols] = 0
+
+
+def distillation_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    targets: torch.Tensor,
+    T: float = 2.0,
+    alpha: float = 0.5,
+) -> torch.Tensor:
+    """Knowledge distillation loss (Hinton et al., 2015).
+
+    ``alpha * T^2 * KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) * CE(student, targets)``
+
+    Args:
+        student_logits, teacher_logits: ``(batch, n_classes)``; targets: ``(batch,)`` class ids.
+        T: temperature (> 0); alpha: weight of the teacher term in ``[0, 1]``.
+
+    Returns:
+        Scalar loss.
+    """
+    dims = check_tensor(student_logits, "student_logits", ("batch", "n_classes"), dtype="float")
+    check_tensor(teacher_logits, "teacher_logits", ("batch", "n_classes"), dims, dtype="float")
+    check_tensor(targets, "targets", ("batch",), dims, dtype="int")
+    if not T > 0 or not 0 <= alpha <= 1:
+        raise ValueError(f"need T > 0 and 0 <= alpha <= 1, got T={T!r}, alpha={alpha!r}")
+    soft = F.kl_div(
+        F.log_softmax(student_logits / T, dim=-1),
+        F.log_softmax(teacher_logits.detach() / T, dim=-1),
+        reduction="batchmean",
+        log_target=True,
+    )
+    return alpha * T**2 * soft + (1 - alpha) * F.cross_entropy(student_logits, targets)
+
+
+def model_size_bytes(model: nn.Module) -> int:
+    """Bytes of ``model``'s serialised ``state_dict`` (what saving it to disk costs)."""
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.getbuffer().nbytes
+
+
+def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` (on the CPU) with its ``nn.Linear`` and ``nn.LSTM`` layers
+    dynamically quantised to int8 weights (``torch.ao.quantization.quantize_dynamic``).
+
+    Activations stay float and are quantised on the fly; only CPU kernels exist.
+    torch's deprecation notices for this API are silenced.
+    """
+    import copy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(copy.deepcopy(model).cpu(), {nn.Linear, nn.LSTM}, dtype=torch.qint8)
+
+
+def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Best wall time in seconds of ``repeat`` calls of ``fn()`` (the minimum is the
+    least disturbed by other processes); CUDA work is synchronised before reading the clock."""
+    check_positive_int(repeat, "repeat")
+    best = float("inf")
+    for _ in range(repeat):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+class TinyDecoder(nn.Module):
+    """A small GPT-style decoder (pre-norm blocks of causal :class:`MultiHeadAttention`
+    and an MLP) that can generate with or without a key/value cache.
+
+    ``forward(idx)``: ``idx (batch, n)`` token ids -> logits ``(batch, n, vocab_size)``.
+    ``generate(idx, steps, use_cache)``: greedy decoding of ``steps`` new tokens.
+    """
+
+    def __init__(self, vocab_size: int, d_model: int = 64, n_heads: int = 4, n_layers: int = 2, max_len: int = 512):
+        super().__init__()
+        self.max_len = max_len
+        self.tok = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+        self.norms1 = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(n_layers))
+        self.attns = nn.ModuleList(MultiHeadAttention(d_model, n_heads) for _ in range(n_layers))
+        self.norms2 = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(n_layers))
+        self.mlps = nn.ModuleList(
+            nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+            for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        n = idx.shape[1]
+        if n > self.max_len:
+            raise ValueError(f"sequence length {n} exceeds max_len {self.max_len}")
+        x = self.tok(idx) + self.pos(torch.arange(n, device=idx.device))
+        causal = torch.ones(n, n, dtype=torch.bool, device=idx.device).tril()
+        for norm1, attn, norm2, mlp in zip(self.norms1, self.attns, self.norms2, self.mlps):
+            h = norm1(x)
+            x = x + attn(h, h, h, causal, need_weights=False)[0]
+            x = x + mlp(norm2(x))
+        return self.head(self.norm(x))
+
+    def _step(self, idx_t: torch.Tensor, position: int, cache: list) -> torch.Tensor:
+        """One token ``idx_t (batch,)`` at ``position``; appends its keys/values to ``cache``."""
+        x = self.tok(idx_t)[:, None] + self.pos.weight[position]  # (batch, 1, d_model)
+        for layer, (norm1, attn, norm2, mlp) in enumerate(zip(self.norms1, self.attns, self.norms2, self.mlps)):
+            h = norm1(x)
+            W_Q, W_K, W_V = attn.in_proj_weight.chunk(3)
+            b_Q, b_K, b_V = attn.in_proj_bias.chunk(3)
+            q = attn.split_heads(F.linear(h, W_Q, b_Q))  # (batch, n_heads, 1, d_k)
+            k = attn.split_heads(F.linear(h, W_K, b_K))
+            v = attn.split_heads(F.linear(h, W_V, b_V))
+            if len(cache) <= layer:
+                cache.append((k, v))
+            else:
+                k = torch.cat([cache[layer][0], k], dim=2)  # (batch, n_heads, t + 1, d_k)
+                v = torch.cat([cache[layer][1], v], dim=2)
+                cache[layer] = (k, v)
+            out, _ = scaled_dot_product_attention(q, k, v)  # the new token sees every earlier one
+            x = x + attn.out_proj(attn.merge_heads(out))
+            x = x + mlp(norm2(x))
+        return self.head(self.norm(x))[:, 0]  # (batch, vocab_size)
+
+    @torch.no_grad()
+    def generate(self, idx: torch.Tensor, steps: int, use_cache: bool = True) -> torch.Tensor:
+        """Append ``steps`` greedily chosen tokens to ``idx (batch, n)``; returns ``(batch, n + steps)``.
+
+        Without the cache every step re-runs the whole prefix (cost grows with its length
+        squared); with it, each step computes keys and values for the new token only.
+        """
+        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        check_positive_int(steps, "steps")
+        if idx.shape[1] + steps > self.max_len:
+            raise ValueError(f"n + steps = {idx.shape[1] + steps} exceeds max_len {self.max_len}")
+        if not use_cache:
+            for _ in range(steps):
+                idx = torch.cat([idx, self(idx)[:, -1].argmax(-1, keepdim=True)], dim=1)
+            return idx
+        cache: list = []
+        for position in range(idx.shape[1] - 1):  # fill the cache with the prompt
+            self._step(idx[:, position], position, cache)
+        for _ in range(steps):
+            logits = self._step(idx[:, -1], idx.shape[1] - 1, cache)
+            idx = torch.cat([idx, logits.argmax(-1, keepdim=True)], dim=1)
+        return idx
+
+
+class AttentionClassifier(nn.Module):
+    """One attention layer read out at the last position, then an MLP: a classifier
+    small enough to train in seconds, with a choice of attention.
+
+    The last position's query attends over all positions with ``attention="full"``
+    (softmax, :class:`MultiHeadAttention`), only the last ``window`` positions with
+    ``"window"``, or everything through :func:`linear_attention` with ``"linear"``.
+
+    ``forward(idx)``: ``idx (batch, n)`` -> logits ``(batch, n_classes)``.
+    ``classify(x)``: embedded input ``x (batch, n, d_model)`` -> ``(logits, weights)``,
+    ``weights (batch, n_heads, 1, n)`` (``None`` for linear attention); used for attributions.
+    """
+
+    KINDS = ("full", "window", "linear")
+
+    def __init__(
+        self,
+        vocab_size: int,
+        n_classes: int,
+        max_len: int,
+        d_model: int = 32,
+        n_heads: int = 2,
+        attention: str = "full",
+        window: int = 8,
+    ):
+        super().__init__()
+        if attention not in self.KINDS:
+            raise ValueError(f"attention must be one of {self.KINDS}, got {attention!r}")
+        self.attention, self.window = attention, check_positive_int(window, "window")
+        self.tok = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+        self.attn = MultiHeadAttention(d_model, n_heads)
+        self.norm = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.ReLU(), nn.Linear(4 * d_model, d_model))
+        self.head = nn.Linear(d_model, n_classes)
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        """``(batch, n)`` ids -> ``(batch, n, d_model)`` token plus position embeddings."""
+        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        return self.tok(idx) + self.pos(torch.arange(idx.shape[1], device=idx.device))
+
+    def classify(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        check_tensor(x, "x", ("batch", "n", self.attn.d_model), dtype="float")
+        n = x.shape[1]
+        q = x[:, -1:]  # (batch, 1, d_model): the query of the last position
+        weights = None
+        if self.attention == "linear":
+            W_Q, W_K, W_V = self.attn.in_proj_weight.chunk(3)
+            b_Q, b_K, b_V = self.attn.in_proj_bias.chunk(3)
+            Q, K, V = (
+                self.attn.split_heads(F.linear(t, W, b)) for t, W, b in ((q, W_Q, b_Q), (x, W_K, b_K), (x, W_V, b_V))
+            )
+            context = self.attn.out_proj(self.attn.merge_heads(linear_attention(Q, K, V)))
+        else:
+            mask = None
+            if self.attention == "window":
+                mask = (n - 1 - torch.arange(n, device=x.device) < self.window)[None, None, :]  # (1, 1, n)
+            context, weights = self.attn(q, x, x, mask)
+        y = q + context
+        y = y + self.mlp(self.norm(y))
+        return self.head(y[:, 0]), weights
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.classify(self.embed(idx))[0]

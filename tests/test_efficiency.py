@@ -1,0 +1,123 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from seqattn_lib.attention import MultiHeadAttention, scaled_dot_product_attention
+from seqattn_lib.efficiency import (
+    AttentionClassifier,
+    TinyDecoder,
+    distillation_loss,
+    linear_attention,
+    local_attention,
+    model_size_bytes,
+    prune_heads,
+    quantize_dynamic_int8,
+    sliding_window_mask,
+    time_call,
+)
+
+
+def test_sliding_window_mask():
+    m = sliding_window_mask(5, 2)
+    assert m.dtype == torch.bool and m.shape == (5, 5)
+    assert m[2, 1] and m[2, 3] and not m[2, 0] and not m[2, 4]
+    assert torch.equal(sliding_window_mask(5, 2, causal=True), m.tril())
+    with pytest.raises(ValueError):
+        sliding_window_mask(5, 0)
+
+
+@pytest.mark.parametrize("n,window", [(1, 1), (7, 3), (12, 1), (6, 20)])
+def test_local_attention_matches_masked_attention(n, window):
+    torch.manual_seed(n)
+    q, k, v = torch.randn(2, n, 4), torch.randn(2, n, 4), torch.randn(2, n, 3)
+    ref, _ = scaled_dot_product_attention(q, k, v, sliding_window_mask(n, window, causal=True))
+    assert torch.allclose(local_attention(q, k, v, window), ref, atol=1e-5)
+    with pytest.raises(ValueError):
+        local_attention(q, k[:, :, :2], v, window)
+
+
+def test_linear_attention_equals_quadratic_form():
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 3, 5, 4), torch.randn(2, 3, 7, 4), torch.randn(2, 3, 7, 6)
+    a = (F.elu(q) + 1) @ (F.elu(k) + 1).transpose(-2, -1)
+    ref = (a / a.sum(-1, keepdim=True)) @ v
+    assert torch.allclose(linear_attention(q, k, v), ref, atol=1e-5)
+    with pytest.raises(ValueError):
+        linear_attention(q, k[..., :3], v)
+
+
+def test_prune_heads_removes_exactly_that_head():
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(8, 2)
+    x = torch.randn(1, 4, 8)
+    W_Q, W_K, W_V = mha.in_proj_weight.chunk(3)
+    b_Q, b_K, b_V = mha.in_proj_bias.chunk(3)
+    heads, _ = scaled_dot_product_attention(
+        *(mha.split_heads(F.linear(x, W, b)) for W, b in ((W_Q, b_Q), (W_K, b_K), (W_V, b_V)))
+    )
+    expected = heads[:, 1:2].transpose(1, 2).reshape(1, 4, 4) @ mha.out_proj.weight[:, 4:].T + mha.out_proj.bias
+    prune_heads(mha, [0])
+    assert torch.allclose(mha(x, x, x)[0], expected, atol=1e-5)
+    with pytest.raises(ValueError):
+        prune_heads(mha, [2])
+
+
+def test_distillation_loss():
+    torch.manual_seed(0)
+    s, t, y = torch.randn(4, 3), torch.randn(4, 3), torch.tensor([0, 1, 2, 0])
+    assert torch.allclose(distillation_loss(s, t, y, alpha=0.0), F.cross_entropy(s, y))
+    assert distillation_loss(t, t, y, alpha=1.0).abs() < 1e-6
+    with pytest.raises(ValueError):
+        distillation_loss(s, t[:, :2], y)
+    with pytest.raises(ValueError):
+        distillation_loss(s, t, y, T=0.0)
+
+
+def test_quantize_makes_model_smaller_and_close():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 4))
+    q = quantize_dynamic_int8(model)
+    assert model_size_bytes(q) < model_size_bytes(model)
+    x = torch.randn(8, 64)
+    assert torch.allclose(q(x), model(x), atol=0.05)
+    assert time_call(lambda: q(x), repeat=2) > 0
+
+
+def test_tiny_decoder_cache_gives_same_tokens_and_logits():
+    torch.manual_seed(0)
+    model = TinyDecoder(11, d_model=16, n_heads=2, n_layers=2, max_len=40).eval()
+    prompt = torch.randint(0, 11, (2, 4))
+    with_cache = model.generate(prompt, 10, use_cache=True)
+    assert torch.equal(with_cache, model.generate(prompt, 10, use_cache=False))
+    logits = model(with_cache)
+    assert torch.equal(logits.argmax(-1)[:, 3:-1], with_cache[:, 4:])
+    with pytest.raises(ValueError):
+        model.generate(prompt, 100)
+
+
+def test_tiny_decoder_is_causal():
+    torch.manual_seed(0)
+    model = TinyDecoder(11, d_model=16, n_heads=2, n_layers=1, max_len=20).eval()
+    x = torch.randint(0, 11, (1, 8))
+    y = x.clone()
+    y[0, 5:] = (y[0, 5:] + 1) % 11
+    assert torch.allclose(model(x)[:, :5], model(y)[:, :5], atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", AttentionClassifier.KINDS)
+def test_attention_classifier_shapes(kind):
+    model = AttentionClassifier(6, 3, max_len=10, d_model=8, n_heads=2, attention=kind, window=2)
+    logits, weights = model.classify(model.embed(torch.randint(0, 6, (4, 10))))
+    assert logits.shape == (4, 3)
+    assert (weights is None) == (kind == "linear")
+    with pytest.raises(ValueError):
+        AttentionClassifier(6, 3, 10, attention="sparse")
+
+
+def test_window_classifier_ignores_far_tokens():
+    torch.manual_seed(0)
+    model = AttentionClassifier(6, 3, max_len=10, d_model=8, n_heads=2, attention="window", window=3).eval()
+    x = torch.randint(0, 6, (2, 10))
+    y = x.clone()
+    y[:, :7] = (y[:, :7] + 1) % 6
+    assert torch.allclose(model(x), model(y), atol=1e-6)

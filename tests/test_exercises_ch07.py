@@ -1,0 +1,55 @@
+import torch
+import torch.nn.functional as F
+
+from seqattn_lib.exercises.ch07 import check_distillation_loss, check_linear_attention, check_sliding_window_mask
+
+GARBAGE = [lambda *a: None, lambda *a: 1 / 0, "not a function"]
+
+
+def window_ref(n, window):
+    i = torch.arange(n)
+    return (i[:, None] - i[None, :]).abs() < window
+
+
+def linear_ref(q, k, v):
+    phi_q, phi_k = F.elu(q) + 1, F.elu(k) + 1
+    return (phi_q @ (phi_k.transpose(-2, -1) @ v)) / (phi_q @ phi_k.sum(-2, keepdim=True).transpose(-2, -1))
+
+
+def kd_ref(s, t, y, T, alpha):
+    kl = F.kl_div(F.log_softmax(s / T, -1), F.softmax(t / T, -1), reduction="batchmean")
+    return alpha * T * T * kl + (1 - alpha) * F.cross_entropy(s, y)
+
+
+def test_sliding_window_mask_checker():
+    assert check_sliding_window_mask(window_ref)
+    for wrong in [
+        lambda n, w: window_ref(n, w).tril(),
+        lambda n, w: window_ref(n, w + 1),
+        lambda n, w: window_ref(n, w).float(),
+        *GARBAGE,
+    ]:
+        assert not check_sliding_window_mask(wrong)
+
+
+def test_linear_attention_checker():
+    assert check_linear_attention(linear_ref)
+    wrongs = [
+        lambda q, k, v: torch.relu(q) @ (torch.relu(k).transpose(-2, -1) @ v),
+        lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1), -1) @ v,
+        lambda q, k, v: linear_ref(q, k, v).detach(),
+        *GARBAGE,
+    ]
+    for wrong in wrongs:
+        assert not check_linear_attention(wrong)
+
+
+def test_distillation_loss_checker():
+    assert check_distillation_loss(kd_ref)
+    wrongs = [
+        lambda s, t, y, T, a: kd_ref(s, t, y, T, a) / (T * T) if T != 1 else kd_ref(s, t, y, T, a) + 1,
+        lambda s, t, y, T, a: F.cross_entropy(s, y),
+        *GARBAGE,
+    ]
+    for wrong in wrongs:
+        assert not check_distillation_loss(wrong)
