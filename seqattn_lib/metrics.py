@@ -42,3 +42,27 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int | No
         keep = targets != ignore_index
         return float(correct[keep].float().mean()) if keep.any() else float("nan")
     return float(correct.float().mean())
+
+
+def bleu(hypotheses: list[str], references: list[str], tokenize: str = "13a") -> float:
+    """Corpus BLEU (0-100) of detokenised ``hypotheses`` against one reference each.
+
+    A thin wrapper around ``sacrebleu.corpus_bleu`` (Papineni et al., 2002; Post, 2018).
+    ``tokenize="13a"`` (sacrebleu's default, comparable across papers) expects plain
+    detokenised text; ``tokenize="none"`` scores text that is already split into tokens
+    separated by spaces, as it is.
+    """
+    import sacrebleu
+
+    if not isinstance(hypotheses, (list, tuple)) or not isinstance(references, (list, tuple)):
+        raise ValueError("hypotheses and references must be lists of strings")
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(
+            f"need as many hypotheses as references (at least one), got {len(hypotheses)} and {len(references)}"
+        )
+    if not all(isinstance(s, str) for s in [*hypotheses, *references]):
+        raise ValueError("every hypothesis and reference must be a str")
+    if tokenize not in ("13a", "none"):
+        raise ValueError(f"tokenize must be '13a' or 'none', got {tokenize!r}")
+    score = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenize, force=tokenize == "none")
+    return float(score.score)

@@ -1,0 +1,210 @@
+"""Translation tasks: number phrases, dates, and Bible verses, with splits and batches.
+
+Introduced in chapter 4 (sequence to sequence with attention); chapter 5 reuses the same
+tasks and splits. Three tasks, all offline:
+
+* ``"numbers"``: English number words -> German number words, from ``num2words``
+  (``"ninety - seven"`` -> ``"siebenundneunzig"``), for numbers of 1 to 6 digits. German writes units before tens, a
+  real reordering. Source tokens are words, target tokens are characters.
+* ``"dates"``: a date written by ``babel`` in one of :data:`DATE_LOCALES` and formats
+  ``full``/``long``/``medium`` (``"Samstag, 21. November 2026"``) -> ISO
+  ``"2026-11-21"``. Characters on both sides.
+* ``"bible"``: King James Version (English) -> Reina-Valera 1909 (Spanish) verses with
+  both sides at most 15 words (5,383 pairs), read from the package data file written by
+  ``scripts/extract_bible.py``. Lower-cased words on both sides.
+
+:func:`load_task` returns a :class:`TranslationTask` holding fixed train / validation /
+test splits (80/10/10, shuffled with a fixed seed; no source string appears in two
+splits), the tokenisers and vocabularies (built on the training split only), and
+:meth:`TranslationTask.batch` to turn pairs into padded id tensors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
+
+TASKS = ("numbers", "dates", "bible")
+DATE_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "sv_SE", "pl_PL", "tr_TR")
+DATE_FORMATS = ("full", "long", "medium")
+BIBLE_FILE = Path(__file__).with_name("bible_kjv_rv1909.tsv.gz")
+
+Pair = tuple[str, str]
+
+
+def number_pairs(numbers: Sequence[int], src_lang: str = "en", tgt_lang: str = "de") -> list[Pair]:
+    """Number phrases in two languages: ``[(num2words(n, src_lang), num2words(n, tgt_lang))]``.
+
+    Raises:
+        ValueError: if a number is not a non-negative int.
+    """
+    from num2words import num2words
+
+    out = []
+    for n in numbers:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"numbers must be non-negative ints, got {n!r}")
+        out.append((num2words(n, lang=src_lang), num2words(n, lang=tgt_lang)))
+    return out
+
+
+def date_pairs(
+    n: int,
+    seed: int = 0,
+    locales: Sequence[str] = DATE_LOCALES,
+    formats: Sequence[str] = DATE_FORMATS,
+    first_year: int = 1950,
+    last_year: int = 2049,
+) -> list[Pair]:
+    """``n`` random dates: ``(babel.format_date(d, format, locale), d.isoformat())``.
+
+    Dates are uniform over ``first_year``-``last_year``; locale and format are drawn per
+    date. Babel's ``short`` format is left out on purpose: ``11/12/26`` means different
+    days in different locales.
+    """
+    from babel.dates import format_date
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not locales or not formats or first_year > last_year:
+        raise ValueError("need at least one locale, one format, and first_year <= last_year")
+    rng = random.Random(seed)
+    start = datetime.date(first_year, 1, 1).toordinal()
+    end = datetime.date(last_year, 12, 31).toordinal()
+    out = []
+    for _ in range(n):
+        d = datetime.date.fromordinal(rng.randint(start, end))
+        out.append((format_date(d, format=rng.choice(formats), locale=rng.choice(locales)), d.isoformat()))
+    return out
+
+
+def load_bible(path: Path | str = BIBLE_FILE) -> list[Pair]:
+    """English (KJV) -> Spanish (Reina-Valera 1909) verse pairs, in canonical order."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path} not found: run scripts/extract_bible.py to create it")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [tuple(line.rstrip("\n").split("\t")[1:3]) for line in f]
+
+
+def split_pairs(
+    pairs: Sequence[Pair], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0
+) -> tuple[list[Pair], list[Pair], list[Pair]]:
+    """Shuffle with ``seed`` and cut into train / validation / test.
+
+    Pairs are first grouped by source string, so no source appears in two splits (and
+    exact duplicates are dropped).
+    """
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+    by_source: dict[str, list[Pair]] = {}
+    for src, tgt in dict.fromkeys(pairs):
+        by_source.setdefault(src, []).append((src, tgt))
+    sources = list(by_source)
+    random.Random(seed).shuffle(sources)
+    n_train = round(fractions[0] * len(sources))
+    n_val = round(fractions[1] * len(sources))
+    cuts = (sources[:n_train], sources[n_train : n_train + n_val], sources[n_train + n_val :])
+    return tuple([p for s in part for p in by_source[s]] for part in cuts)
+
+
+@dataclass
+class Batch:
+    """Padded ids for a batch of pairs.
+
+    ``src (batch, n_src)``, ``src_lengths (batch,)``; ``tgt_in (batch, n_tgt)`` starts
+    with ``<bos>`` (decoder input under teacher forcing); ``tgt_out (batch, n_tgt)``
+    ends with ``<eos>`` (what the decoder must predict); padding id 0 in all.
+    """
+
+    src: torch.Tensor
+    src_lengths: torch.Tensor
+    tgt_in: torch.Tensor
+    tgt_out: torch.Tensor
+
+
+@dataclass
+class TranslationTask:
+    """A task's splits, tokenisers and vocabularies (built on ``train`` only)."""
+
+    name: str
+    train: list[Pair]
+    val: list[Pair]
+    test: list[Pair]
+    src_tokenize: Callable[[str], list[str]]
+    tgt_tokenize: Callable[[str], list[str]]
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+
+    def batch(self, pairs: Sequence[Pair], device: torch.device | str | None = None) -> Batch:
+        """Tokenise, encode and pad ``pairs`` into a :class:`Batch` on ``device``."""
+        if len(pairs) == 0:
+            raise ValueError("pairs must hold at least one (source, target) pair")
+        src = [self.src_vocab.encode(self.src_tokenize(s)) for s, _ in pairs]
+        tgt = [self.tgt_vocab.encode(self.tgt_tokenize(t), bos=True, eos=True) for _, t in pairs]
+        src_ids, src_lengths = pad_batch(src)
+        tgt_ids, _ = pad_batch(tgt)
+        return Batch(src_ids.to(device), src_lengths.to(device), tgt_ids[:, :-1].to(device), tgt_ids[:, 1:].to(device))
+
+    def sampler(self, batch_size: int, device=None, seed: int = 0) -> Callable[[], Batch]:
+        """A ``get_batch()`` function drawing ``batch_size`` random training pairs per call."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        rng = random.Random(seed)
+        return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))), device)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """Join target tokens back into a string (characters glued, words spaced)."""
+        return ("" if self.tgt_tokenize is tokenize_chars else " ").join(tokens)
+
+    def reference(self, target: str) -> str:
+        """A target string as the model should produce it (tokenised and re-joined)."""
+        return self.detokenize(self.tgt_tokenize(target))
+
+
+def random_numbers(n: int, max_digits: int = 6, seed: int = 0) -> list[int]:
+    """``n`` random positive ints: the number of digits uniform in ``1..max_digits``, then
+    the number uniform among those with that many digits (so short and long phrases are
+    equally common)."""
+    for value, name in ((n, "n"), (max_digits, "max_digits")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        d = rng.randint(1, max_digits)
+        out.append(rng.randint(1 if d == 1 else 10 ** (d - 1), 10**d - 1))
+    return out
+
+
+def load_task(
+    name: str, seed: int = 0, n_dates: int = 6000, n_numbers: int = 15000, max_digits: int = 6
+) -> TranslationTask:
+    """Build one of :data:`TASKS` with its fixed splits.
+
+    Args:
+        name: ``"numbers"`` (:func:`random_numbers` ``(n_numbers, max_digits)``, duplicates
+            dropped), ``"dates"`` (``n_dates`` dates) or ``"bible"``.
+        seed: seed of the data and of the split (keep 0 to share the book's splits).
+    """
+    if name == "numbers":
+        numbers = random_numbers(n_numbers, max_digits, seed)
+        pairs, src_tok, tgt_tok, min_freq = number_pairs(numbers), tokenize_words, tokenize_chars, 1
+    elif name == "dates":
+        pairs, src_tok, tgt_tok, min_freq = date_pairs(n_dates, seed=seed), tokenize_chars, tokenize_chars, 1
+    elif name == "bible":
+        pairs, src_tok, tgt_tok, min_freq = load_bible(), tokenize_words, tokenize_words, 2
+    else:
+        raise ValueError(f"name must be one of {TASKS}, got {name!r}")
+    train, val, test = split_pairs(pairs, seed=seed)
+    src_vocab = Vocab((src_tok(s) for s, _ in train), min_freq=min_freq)
+    tgt_vocab = Vocab((tgt_tok(t) for _, t in train), min_freq=min_freq, specials=True)
+    return TranslationTask(name, train, val, test, src_tok, tgt_tok, src_vocab, tgt_vocab)

@@ -1,0 +1,98 @@
+"""Checkers for chapter 5 (the Transformer).
+
+* :func:`check_sinusoidal_encoding`: ``pe(n_positions, d_model) -> (n_positions, d_model)``.
+* :func:`check_causal_mask`: ``mask(n) -> (n, n)`` bool, ``True`` where a query may attend.
+* :func:`check_pre_norm_block`: ``block(x, attn, ff, norm1, norm2) -> (batch, n, d_model)``.
+* :func:`check_kv_cache_update`: ``update(K, V, K_new, V_new) -> (K, V)`` concatenated on time.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..transformer import EncoderLayer, causal_mask, kv_cache_update, sinusoidal_encoding
+from . import CheckResult, ExerciseFailure, call, expect_close, run_checks
+
+
+def check_sinusoidal_encoding(fn) -> CheckResult:
+    """Check ``fn(n_positions, d_model)`` against ``PE[p, 2i] = sin(p / 10000^(2i/d))``, ``PE[p, 2i+1] = cos(...)``."""
+
+    def case(n, d):
+        def check(candidate):
+            expect_close(call(candidate, n, d), sinusoidal_encoding(n, d), what=f"PE for n_positions={n}, d_model={d}")
+        return check
+
+    return run_checks("sinusoidal_encoding", fn, [case(1, 2), case(10, 4), case(64, 16), case(30, 32)])
+
+
+def check_causal_mask(fn) -> CheckResult:
+    """Check ``fn(n)``: an ``(n, n)`` bool tensor, ``True`` at ``(i, j)`` exactly when ``j <= i``."""
+
+    def case(n):
+        def check(candidate):
+            got = call(candidate, n)
+            if not isinstance(got, torch.Tensor):
+                raise ExerciseFailure(f"mask should be a torch.Tensor, got {type(got).__name__}")
+            if got.dtype != torch.bool:
+                raise ExerciseFailure(f"mask should have dtype torch.bool (True = may attend), got {got.dtype}")
+            if tuple(got.shape) != (n, n):
+                raise ExerciseFailure(f"mask for n={n} should have shape ({n}, {n}), got {tuple(got.shape)}")
+            want = causal_mask(n)
+            wrong = (got != want).nonzero()
+            if len(wrong):
+                i, j = (int(v) for v in wrong[0])
+                raise ExerciseFailure(
+                    f"for n={n}, query {i} and key {j}: expected {bool(want[i, j])}, got {bool(got[i, j])} "
+                    "(a query may attend to itself and earlier keys only)"
+                )
+        return check
+
+    return run_checks("causal_mask", fn, [case(1), case(4), case(9)])
+
+
+def check_pre_norm_block(fn) -> CheckResult:
+    """Check ``fn(x, attn, ff, norm1, norm2)`` against a pre-norm :class:`EncoderLayer`.
+
+    ``attn(h)`` returns the self-attention of ``h (batch, n, d_model)`` (a tensor), ``ff`` is
+    the feed-forward net and ``norm1``, ``norm2`` the layer norms.
+    """
+
+    def case(seed, batch, n, d_model, n_heads):
+        def check(candidate):
+            torch.manual_seed(seed)
+            layer = EncoderLayer(d_model, n_heads, 2 * d_model, norm_first=True)
+            for p in layer.parameters():  # non-trivial norms, so LN placement matters
+                torch.nn.init.normal_(p, std=0.3)
+            x = torch.randn(batch, n, d_model)
+
+            def attn(h):
+                return layer.self_attn(h, h, h)[0]
+
+            with torch.no_grad():
+                want = layer(x)
+                got = call(candidate, x, attn, layer.ff, layer.norm1, layer.norm2)
+            expect_close(got, want, what="block output", atol=1e-4)
+        return check
+
+    return run_checks("pre_norm_block", fn, [case(0, 1, 3, 8, 2), case(1, 2, 5, 16, 4)])
+
+
+def check_kv_cache_update(fn) -> CheckResult:
+    """Check ``fn(K, V, K_new, V_new)``: with ``K is None`` return the new ones, else concatenate on time (dim 2)."""
+
+    def case(empty, t, t_new):
+        def check(candidate):
+            g = torch.Generator().manual_seed(t + 10 * t_new)
+            K, V = (None, None) if empty else torch.randn(2, 2, 3, t, 4, generator=g).unbind(0)
+            K_new, V_new = torch.randn(2, 3, t_new, 4, generator=g), torch.randn(2, 3, t_new, 4, generator=g)
+            want = kv_cache_update(K, V, K_new, V_new)
+            args = (K, V, K_new, V_new)
+            got = candidate(*[a.clone() if a is not None else None for a in args])
+            if not isinstance(got, (tuple, list)) or len(got) != 2:
+                raise ExerciseFailure(f"should return a pair (K, V), got {type(got).__name__}")
+            state = "an empty cache" if empty else f"a cache of {t} steps"
+            expect_close(got[0], want[0], what=f"K after adding {t_new} step(s) to {state}")
+            expect_close(got[1], want[1], what=f"V after adding {t_new} step(s) to {state}")
+        return check
+
+    return run_checks("kv_cache_update", fn, [case(True, 0, 3), case(False, 3, 1), case(False, 5, 2)])

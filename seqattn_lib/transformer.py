@@ -1,0 +1,403 @@
+"""The Transformer (Vaswani et al., 2017): positional encodings, blocks, models, generation.
+
+Introduced in chapter 5. Reads top to bottom, like nanoGPT:
+
+1. positional encodings (sinusoidal and learned) and the position-wise feed-forward net;
+2. masks: padding (``True`` at real keys) and causal (``True`` at keys not in the future);
+3. the encoder layer and the decoder layer, post-norm (the paper) or pre-norm
+   (``norm_first=True``); parameter names match ``nn.TransformerEncoderLayer`` /
+   ``nn.TransformerDecoderLayer`` (see :func:`copy_torch_layer`);
+4. the key/value cache used by generation;
+5. :class:`Transformer`, an encoder-decoder for translation, with greedy decoding;
+6. :class:`GPT`, a decoder-only language model, and :func:`generate` (temperature, top-k,
+   with or without the cache).
+
+Masks follow :mod:`seqattn_lib.attention`: bool, ``True`` = may attend. Everything is
+batch-first: ``(batch, time, d_model)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import MultiHeadAttention, scaled_dot_product_attention
+from .checks import check_positive_int, check_tensor
+
+# 1. Positional encodings and the feed-forward network ------------------------------------
+
+
+def sinusoidal_encoding(n_positions: int, d_model: int) -> torch.Tensor:
+    """``PE[p, 2i] = sin(p / 10000^(2i/d_model))``, ``PE[p, 2i+1] = cos(same)``.
+
+    Returns:
+        ``(n_positions, d_model)`` float tensor.
+    """
+    check_positive_int(n_positions, "n_positions")
+    check_positive_int(d_model, "d_model")
+    if d_model % 2:
+        raise ValueError(f"d_model must be even for sin/cos pairs, got {d_model}")
+    p = torch.arange(n_positions, dtype=torch.float32)[:, None]  # (n_positions, 1)
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2) / d_model)  # (d_model/2,)
+    pe = torch.zeros(n_positions, d_model)
+    pe[:, 0::2] = torch.sin(p * freq)
+    pe[:, 1::2] = torch.cos(p * freq)
+    return pe
+
+
+class PositionalEncoding(nn.Module):
+    """Adds a position vector to each token vector: fixed sinusoids or learned (an embedding).
+
+    Args:
+        d_model: width; max_len: the most positions supported;
+        kind: ``"sinusoidal"`` (fixed buffer) or ``"learned"`` (an ``nn.Embedding``).
+
+    ``forward(x, start=0)``: ``x (batch, time, d_model)`` -> ``x + PE[start:start + time]``.
+    ``start`` is the position of ``x[:, 0]`` (used by generation with a cache).
+    """
+
+    def __init__(self, d_model: int, max_len: int, kind: str = "sinusoidal"):
+        super().__init__()
+        if kind not in ("sinusoidal", "learned"):
+            raise ValueError(f"kind must be 'sinusoidal' or 'learned', got {kind!r}")
+        self.kind, self.d_model, self.max_len = kind, d_model, max_len
+        if kind == "sinusoidal":
+            self.register_buffer("pe", sinusoidal_encoding(max_len, d_model), persistent=False)
+        else:
+            self.embedding = nn.Embedding(max_len, d_model)
+            nn.init.normal_(self.embedding.weight, std=0.02)
+
+    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
+        check_tensor(x, "x", ("batch", "time", self.d_model), dtype="float")
+        end = start + x.shape[1]
+        if end > self.max_len:
+            raise ValueError(f"positions up to {end} requested, but max_len is {self.max_len}")
+        pe = self.pe[start:end] if self.kind == "sinusoidal" else self.embedding.weight[start:end]
+        return x + pe
+
+
+class FeedForward(nn.Module):
+    """Position-wise feed-forward net ``FFN(x) = max(0, x W_1 + b_1) W_2 + b_2``, the same MLP at every position.
+
+    ``forward(x)``: ``(..., d_model)`` -> ``(..., d_model)``.
+    """
+
+    def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, d_ff)  # W_1, b_1
+        self.linear2 = nn.Linear(d_ff, d_model)  # W_2, b_2
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(self.dropout(F.relu(self.linear1(x))))
+
+
+# 2. Masks ------------------------------------------------------------------------------
+
+
+def causal_mask(n: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """``(n, n)`` bool mask, ``True`` where key ``j <= i``: query ``i`` sees only the past and itself."""
+    check_positive_int(n, "n")
+    return torch.ones(n, n, dtype=torch.bool, device=device).tril()
+
+
+def key_padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """``(batch, 1, max_len)`` bool mask, ``True`` at real keys; broadcasts over queries (and heads)."""
+    check_tensor(lengths, "lengths", ("batch",), dtype="int")
+    return (torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None])[:, None, :]
+
+
+# 3. Encoder and decoder layers ---------------------------------------------------------
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention then feed-forward, each wrapped in a residual connection and a layer norm.
+
+    Post-norm (``norm_first=False``, the paper): ``x = LN(x + Sublayer(x))``.
+    Pre-norm (``norm_first=True``): ``x = x + Sublayer(LN(x))``; the residual path is
+    an identity from input to output, which makes deep or fast-learning stacks train
+    stably (then put one final ``LayerNorm`` after the stack).
+
+    With a causal mask this is also the block of a decoder-only (GPT) model.
+
+    ``forward(x, mask=None, cache=None)``: ``x (batch, n, d_model)``, ``mask`` bool
+    broadcastable to ``(batch, n_heads, n, n)``; ``cache`` a :class:`KVCache` for
+    generation. Returns ``(batch, n, d_model)``; the attention weights of the last call in
+    eval mode are kept in ``self.attn_weights`` ``(batch, n_heads, n, n)`` (in training
+    mode the fused attention runs and it is ``None``).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0, norm_first: bool = False):
+        super().__init__()
+        self.norm_first = norm_first
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.attn_weights = None
+
+    def _sa(self, x, mask, cache):
+        out, weights = attend(self.self_attn, x, mask, cache, need_weights=not self.training)
+        self.attn_weights = weights
+        return self.dropout(out)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, cache: KVCache | None = None) -> torch.Tensor:
+        check_tensor(x, "x", ("batch", "n", self.self_attn.d_model), dtype="float")
+        if self.norm_first:
+            x = x + self._sa(self.norm1(x), mask, cache)
+            return x + self.dropout(self.ff(self.norm2(x)))
+        x = self.norm1(x + self._sa(x, mask, cache))
+        return self.norm2(x + self.dropout(self.ff(x)))
+
+
+class DecoderLayer(nn.Module):
+    """Masked self-attention, cross-attention to the encoder's output (``memory``), feed-forward.
+
+    Each sublayer has a residual and a layer norm, post-norm or pre-norm as in
+    :class:`EncoderLayer`.
+
+    ``forward(y, memory, self_mask=None, memory_mask=None)``: ``y (batch, n_y, d_model)``,
+    ``memory (batch, n_x, d_model)``; ``self_mask`` broadcastable to ``(batch, n_heads, n_y, n_y)``
+    (usually causal), ``memory_mask`` to ``(batch, n_heads, n_y, n_x)`` (source padding).
+    Returns ``(batch, n_y, d_model)``; ``self.cross_weights`` keeps the cross-attention
+    weights ``(batch, n_heads, n_y, n_x)`` of the last call in eval mode.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0, norm_first: bool = False):
+        super().__init__()
+        self.norm_first = norm_first
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)  # cross-attention
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(d_model) for _ in range(3))
+        self.dropout = nn.Dropout(dropout)
+        self.self_weights = self.cross_weights = None
+
+    def _sa(self, y, mask):
+        out, self.self_weights = self.self_attn(y, y, y, mask, need_weights=not self.training)
+        return self.dropout(out)
+
+    def _ca(self, y, memory, mask):
+        out, self.cross_weights = self.multihead_attn(y, memory, memory, mask, need_weights=not self.training)
+        return self.dropout(out)
+
+    def forward(self, y, memory, self_mask=None, memory_mask=None):
+        dims = check_tensor(y, "y", ("batch", "n_y", self.self_attn.d_model), dtype="float")
+        check_tensor(memory, "memory", ("batch", "n_x", self.self_attn.d_model), dims, dtype="float")
+        if self.norm_first:
+            y = y + self._sa(self.norm1(y), self_mask)
+            y = y + self._ca(self.norm2(y), memory, memory_mask)
+            return y + self.dropout(self.ff(self.norm3(y)))
+        y = self.norm1(y + self._sa(y, self_mask))
+        y = self.norm2(y + self._ca(y, memory, memory_mask))
+        return self.norm3(y + self.dropout(self.ff(y)))
+
+
+def copy_torch_layer(layer: EncoderLayer | DecoderLayer, torch_layer: nn.Module) -> None:
+    """Copy the weights of an ``nn.TransformerEncoderLayer`` / ``nn.TransformerDecoderLayer`` into ``layer``.
+
+    The names are the same except that the feed-forward's ``linear1``/``linear2`` sit in ``ff``.
+    """
+    state = {k.replace("linear", "ff.linear"): v for k, v in torch_layer.state_dict().items()}
+    layer.load_state_dict(state)
+
+
+# 4. The key/value cache ----------------------------------------------------------------
+
+
+class KVCache:
+    """Keys and values of the tokens seen so far, for one attention layer.
+
+    ``K`` and ``V`` are ``(batch, n_heads, t, d_k)`` (``None`` before the first update).
+    Generating token ``t + 1`` needs only its own query: its key and value are appended
+    and the earlier ones are reused instead of recomputed.
+    """
+
+    def __init__(self):
+        self.K = self.V = None
+
+    def __len__(self) -> int:
+        return 0 if self.K is None else self.K.shape[2]
+
+    def update(self, K_new: torch.Tensor, V_new: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Append ``K_new, V_new (batch, n_heads, t_new, d_k)`` along time; return all keys and values."""
+        self.K, self.V = kv_cache_update(self.K, self.V, K_new, V_new)
+        return self.K, self.V
+
+
+def kv_cache_update(K, V, K_new, V_new):
+    """``(K, V)`` of shape ``(batch, n_heads, t, d_k)`` (or ``None``) plus new ones -> concatenated on time."""
+    dims = check_tensor(K_new, "K_new", ("batch", "heads", "t_new", "d_k"), dtype="float")
+    check_tensor(V_new, "V_new", ("batch", "heads", "t_new", "d_k"), dims, dtype="float")
+    if K is None:
+        return K_new, V_new
+    check_tensor(K, "K", ("batch", "heads", "t", "d_k"), dims, dtype="float")
+    check_tensor(V, "V", ("batch", "heads", "t", "d_k"), dims, dtype="float")
+    return torch.cat([K, K_new], dim=2), torch.cat([V, V_new], dim=2)
+
+
+def attend(mha: MultiHeadAttention, x: torch.Tensor, mask=None, cache: KVCache | None = None,
+           need_weights: bool = True):
+    """Self-attention of ``x (batch, n, d_model)`` with ``mha``'s weights, optionally through a cache.
+
+    Without a cache this is ``mha(x, x, x, mask)``. With one, the new tokens' keys and values
+    are appended to it and the new queries attend to every cached position (all in the
+    past, so no mask is needed when ``x`` holds one token; pass a mask for several).
+    Returns ``(output (batch, n, d_model), weights (batch, n_heads, n, t))``; without a cache
+    and with ``need_weights=False``, ``mha``'s fused path runs and the weights are ``None``.
+    """
+    if cache is None:
+        return mha(x, x, x, mask, need_weights=need_weights)
+    W_Q, W_K, W_V = mha.in_proj_weight.chunk(3)
+    b_Q, b_K, b_V = mha.in_proj_bias.chunk(3) if mha.in_proj_bias is not None else (None,) * 3
+    Q = mha.split_heads(F.linear(x, W_Q, b_Q))
+    K, V = cache.update(mha.split_heads(F.linear(x, W_K, b_K)), mha.split_heads(F.linear(x, W_V, b_V)))
+    out, weights = scaled_dot_product_attention(Q, K, V, mask)
+    return mha.out_proj(mha.merge_heads(out)), weights
+
+
+# 5. Encoder-decoder Transformer for translation ----------------------------------------
+
+
+class Transformer(nn.Module):
+    """Encoder-decoder Transformer with sinusoidal positions and token embeddings scaled by ``sqrt(d_model)``.
+
+    Args:
+        src_vocab, tgt_vocab: vocabulary sizes; d_model, n_heads, d_ff: widths;
+        n_enc, n_dec: numbers of layers; max_len: longest sequence; dropout;
+        norm_first: pre-norm layers (plus a final layer norm after each stack);
+        pad_id: padding id of both vocabularies.
+
+    ``forward(src, tgt_in)``: ``src (batch, n_x)``, ``tgt_in (batch, n_y)`` int ids (padding
+    ``pad_id``) -> logits ``(batch, n_y, tgt_vocab)``.
+    """
+
+    def __init__(self, src_vocab, tgt_vocab, d_model=64, n_heads=4, d_ff=128, n_enc=2, n_dec=2,
+                 max_len=64, dropout=0.0, norm_first=True, pad_id=0):
+        super().__init__()
+        self.d_model, self.pad_id = d_model, pad_id
+        self.src_embed = nn.Embedding(src_vocab, d_model)
+        self.tgt_embed = nn.Embedding(tgt_vocab, d_model)
+        self.pos = PositionalEncoding(d_model, max_len, "sinusoidal")
+        self.encoder = nn.ModuleList(EncoderLayer(d_model, n_heads, d_ff, dropout, norm_first) for _ in range(n_enc))
+        self.decoder = nn.ModuleList(DecoderLayer(d_model, n_heads, d_ff, dropout, norm_first) for _ in range(n_dec))
+        self.enc_norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+        self.dec_norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+        self.out = nn.Linear(d_model, tgt_vocab)
+        self.dropout = nn.Dropout(dropout)
+
+    def embed(self, embedding, ids):
+        return self.dropout(self.pos(embedding(ids) * math.sqrt(self.d_model)))
+
+    def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``src (batch, n_x)`` -> ``(memory (batch, n_x, d_model), src_mask (batch, 1, 1, n_x))``."""
+        check_tensor(src, "src", ("batch", "n_x"), dtype="int")
+        src_mask = (src != self.pad_id)[:, None, None, :]
+        x = self.embed(self.src_embed, src)
+        for layer in self.encoder:
+            x = layer(x, src_mask)
+        return self.enc_norm(x), src_mask
+
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
+        """``tgt_in (batch, n_y)`` -> logits ``(batch, n_y, tgt_vocab)``, attending to ``memory``."""
+        check_tensor(tgt_in, "tgt_in", ("batch", "n_y"), dtype="int")
+        y = self.embed(self.tgt_embed, tgt_in)
+        mask = causal_mask(tgt_in.shape[1], tgt_in.device)
+        for layer in self.decoder:
+            y = layer(y, memory, mask, src_mask)
+        return self.out(self.dec_norm(y))
+
+    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        memory, src_mask = self.encode(src)
+        return self.decode(tgt_in, memory, src_mask)
+
+    @torch.no_grad()
+    def greedy_decode(self, src: torch.Tensor, bos_id: int, eos_id: int, max_len: int) -> torch.Tensor:
+        """Greedy translation of ``src (batch, n_x)``: ``(batch, <= max_len)`` ids, without the BOS."""
+        memory, src_mask = self.encode(src)
+        ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        for _ in range(max_len):
+            nxt = self.decode(ys, memory, src_mask)[:, -1].argmax(-1)
+            nxt = nxt.masked_fill(done, self.pad_id)
+            ys = torch.cat([ys, nxt[:, None]], dim=1)
+            done |= nxt == eos_id
+            if done.all():
+                break
+        return ys[:, 1:]
+
+
+# 6. Decoder-only language model and generation -----------------------------------------
+
+
+class GPT(nn.Module):
+    """Decoder-only Transformer language model: token + learned position embeddings,
+    ``n_layers`` pre-norm causal blocks, a final layer norm and a linear head.
+
+    ``forward(idx, caches=None)``: ``idx (batch, n)`` int ids -> logits ``(batch, n, vocab_size)``.
+    With ``caches`` (one :class:`KVCache` per layer, from :meth:`new_caches`), ``idx`` holds
+    only the new tokens and continues the cached ones.
+    """
+
+    def __init__(self, vocab_size, d_model=128, n_heads=4, n_layers=4, context=64, d_ff=None, dropout=0.0):
+        super().__init__()
+        self.context = context
+        self.tok_embed = nn.Embedding(vocab_size, d_model)
+        self.pos = PositionalEncoding(d_model, context, "learned")
+        self.blocks = nn.ModuleList(
+            EncoderLayer(d_model, n_heads, d_ff or 4 * d_model, dropout, norm_first=True) for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+        self.dropout = nn.Dropout(dropout)
+
+    def new_caches(self) -> list[KVCache]:
+        """One empty :class:`KVCache` per block."""
+        return [KVCache() for _ in self.blocks]
+
+    def forward(self, idx: torch.Tensor, caches: list[KVCache] | None = None) -> torch.Tensor:
+        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        start = len(caches[0]) if caches else 0
+        n = idx.shape[1]
+        x = self.dropout(self.pos(self.tok_embed(idx), start))
+        # new query i (position start + i) may see every cached key and new keys up to itself
+        mask = torch.ones(n, start + n, dtype=torch.bool, device=idx.device).tril(start)
+        for i, block in enumerate(self.blocks):
+            x = block(x, mask, caches[i] if caches else None)
+        return self.head(self.norm(x))
+
+
+@torch.no_grad()
+def generate(model: GPT, idx: torch.Tensor, n_new: int, temperature: float = 1.0, top_k: int | None = None,
+             use_cache: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Append ``n_new`` sampled tokens to ``idx (batch, n)``; returns ``(batch, n + n_new)``.
+
+    ``temperature=0`` picks the most likely token (greedy); otherwise the logits are
+    divided by ``temperature`` and, with ``top_k``, all but the ``k`` largest are dropped
+    before sampling. With ``use_cache`` each step feeds only the newest token; once the
+    sequence fills the model's context, the window slides and is encoded afresh.
+    """
+    check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    model.eval()
+    caches, feed = None, idx
+    for _ in range(n_new):
+        if not use_cache or caches is None or len(caches[0]) + 1 > model.context:
+            caches = model.new_caches() if use_cache else None
+            feed = idx[:, -model.context:]
+        logits = model(feed, caches)[:, -1]  # (batch, vocab_size)
+        if temperature == 0:
+            nxt = logits.argmax(-1, keepdim=True)
+        else:
+            logits = logits / temperature
+            if top_k is not None:
+                kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)
+        idx = torch.cat([idx, nxt], dim=1)
+        feed = nxt
+    return idx
