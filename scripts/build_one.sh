@@ -16,6 +16,7 @@ format: jb-book
 root: book/notation
 chapters:
   - file: ${page%.*}
+  - file: book/glossary
   - file: book/references
 TOC
 "$root/.venv/bin/jupyter-book" build "$work" -W -n --keep-going --path-output "$work/out" 2>&1 | tail -n 40

@@ -1,8 +1,9 @@
-"""Making attention models cheaper: local and linear attention, a key/value cache,
-head pruning, distillation, quantisation, and a timing helper.
+"""Making attention models cheaper: local and linear attention, head pruning,
+distillation, quantisation, and a timing helper.
 
-Introduced in chapter 7. Conventions follow :mod:`seqattn_lib.attention`: batch-first
-tensors, bool masks with ``True`` = may attend.
+Introduced in chapter 7 (which times the key/value cache of chapter 5's
+:mod:`seqattn_lib.transformer`). Conventions follow :mod:`seqattn_lib.attention`:
+batch-first tensors, bool masks with ``True`` = may attend.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import MultiHeadAttention, scaled_dot_product_attention
+from .attention import MultiHeadAttention
 from .checks import check_positive_int, check_tensor
 
 
@@ -185,87 +186,6 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
             torch.cuda.synchronize()
         best = min(best, time.perf_counter() - start)
     return best
-
-
-class TinyDecoder(nn.Module):
-    """A small GPT-style decoder (pre-norm blocks of causal :class:`MultiHeadAttention`
-    and an MLP) that can generate with or without a key/value cache.
-
-    ``forward(idx)``: ``idx (batch, n)`` token ids -> logits ``(batch, n, vocab_size)``.
-    ``generate(idx, steps, use_cache)``: greedy decoding of ``steps`` new tokens.
-    """
-
-    def __init__(self, vocab_size: int, d_model: int = 64, n_heads: int = 4, n_layers: int = 2, max_len: int = 512):
-        super().__init__()
-        self.max_len = max_len
-        self.tok = nn.Embedding(vocab_size, d_model)
-        self.pos = nn.Embedding(max_len, d_model)
-        self.norms1 = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(n_layers))
-        self.attns = nn.ModuleList(MultiHeadAttention(d_model, n_heads) for _ in range(n_layers))
-        self.norms2 = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(n_layers))
-        self.mlps = nn.ModuleList(
-            nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
-            for _ in range(n_layers)
-        )
-        self.norm = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, vocab_size)
-
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
-        n = idx.shape[1]
-        if n > self.max_len:
-            raise ValueError(f"sequence length {n} exceeds max_len {self.max_len}")
-        x = self.tok(idx) + self.pos(torch.arange(n, device=idx.device))
-        causal = torch.ones(n, n, dtype=torch.bool, device=idx.device).tril()
-        for norm1, attn, norm2, mlp in zip(self.norms1, self.attns, self.norms2, self.mlps):
-            h = norm1(x)
-            x = x + attn(h, h, h, causal, need_weights=False)[0]
-            x = x + mlp(norm2(x))
-        return self.head(self.norm(x))
-
-    def _step(self, idx_t: torch.Tensor, position: int, cache: list) -> torch.Tensor:
-        """One token ``idx_t (batch,)`` at ``position``; appends its keys/values to ``cache``."""
-        x = self.tok(idx_t)[:, None] + self.pos.weight[position]  # (batch, 1, d_model)
-        for layer, (norm1, attn, norm2, mlp) in enumerate(zip(self.norms1, self.attns, self.norms2, self.mlps)):
-            h = norm1(x)
-            W_Q, W_K, W_V = attn.in_proj_weight.chunk(3)
-            b_Q, b_K, b_V = attn.in_proj_bias.chunk(3)
-            q = attn.split_heads(F.linear(h, W_Q, b_Q))  # (batch, n_heads, 1, d_k)
-            k = attn.split_heads(F.linear(h, W_K, b_K))
-            v = attn.split_heads(F.linear(h, W_V, b_V))
-            if len(cache) <= layer:
-                cache.append((k, v))
-            else:
-                k = torch.cat([cache[layer][0], k], dim=2)  # (batch, n_heads, t + 1, d_k)
-                v = torch.cat([cache[layer][1], v], dim=2)
-                cache[layer] = (k, v)
-            out, _ = scaled_dot_product_attention(q, k, v)  # the new token sees every earlier one
-            x = x + attn.out_proj(attn.merge_heads(out))
-            x = x + mlp(norm2(x))
-        return self.head(self.norm(x))[:, 0]  # (batch, vocab_size)
-
-    @torch.no_grad()
-    def generate(self, idx: torch.Tensor, steps: int, use_cache: bool = True) -> torch.Tensor:
-        """Append ``steps`` greedily chosen tokens to ``idx (batch, n)``; returns ``(batch, n + steps)``.
-
-        Without the cache every step re-runs the whole prefix (cost grows with its length
-        squared); with it, each step computes keys and values for the new token only.
-        """
-        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
-        check_positive_int(steps, "steps")
-        if idx.shape[1] + steps > self.max_len:
-            raise ValueError(f"n + steps = {idx.shape[1] + steps} exceeds max_len {self.max_len}")
-        if not use_cache:
-            for _ in range(steps):
-                idx = torch.cat([idx, self(idx)[:, -1].argmax(-1, keepdim=True)], dim=1)
-            return idx
-        cache: list = []
-        for position in range(idx.shape[1] - 1):  # fill the cache with the prompt
-            self._step(idx[:, position], position, cache)
-        for _ in range(steps):
-            logits = self._step(idx[:, -1], idx.shape[1] - 1, cache)
-            idx = torch.cat([idx, logits.argmax(-1, keepdim=True)], dim=1)
-        return idx
 
 
 class AttentionClassifier(nn.Module):

@@ -5,7 +5,6 @@ import torch.nn.functional as F
 from seqattn_lib.attention import MultiHeadAttention, scaled_dot_product_attention
 from seqattn_lib.efficiency import (
     AttentionClassifier,
-    TinyDecoder,
     distillation_loss,
     linear_attention,
     local_attention,
@@ -81,27 +80,6 @@ def test_quantize_makes_model_smaller_and_close():
     x = torch.randn(8, 64)
     assert torch.allclose(q(x), model(x), atol=0.05)
     assert time_call(lambda: q(x), repeat=2) > 0
-
-
-def test_tiny_decoder_cache_gives_same_tokens_and_logits():
-    torch.manual_seed(0)
-    model = TinyDecoder(11, d_model=16, n_heads=2, n_layers=2, max_len=40).eval()
-    prompt = torch.randint(0, 11, (2, 4))
-    with_cache = model.generate(prompt, 10, use_cache=True)
-    assert torch.equal(with_cache, model.generate(prompt, 10, use_cache=False))
-    logits = model(with_cache)
-    assert torch.equal(logits.argmax(-1)[:, 3:-1], with_cache[:, 4:])
-    with pytest.raises(ValueError):
-        model.generate(prompt, 100)
-
-
-def test_tiny_decoder_is_causal():
-    torch.manual_seed(0)
-    model = TinyDecoder(11, d_model=16, n_heads=2, n_layers=1, max_len=20).eval()
-    x = torch.randint(0, 11, (1, 8))
-    y = x.clone()
-    y[0, 5:] = (y[0, 5:] + 1) % 11
-    assert torch.allclose(model(x)[:, :5], model(y)[:, :5], atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", AttentionClassifier.KINDS)
