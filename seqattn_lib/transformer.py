@@ -265,6 +265,10 @@ def attend(mha: MultiHeadAttention, x: torch.Tensor, mask=None, cache: KVCache |
 class Transformer(nn.Module):
     """Encoder-decoder Transformer with sinusoidal positions and token embeddings scaled by ``sqrt(d_model)``.
 
+    The embeddings start with standard deviation ``d_model^-1/2`` (the paper shares them
+    with the output layer, which has that scale), so the scaled token vectors and the
+    positional encoding start out equally large.
+
     Args:
         src_vocab, tgt_vocab: vocabulary sizes; d_model, n_heads, d_ff: widths;
         n_enc, n_dec: numbers of layers; max_len: longest sequence; dropout;
@@ -281,6 +285,11 @@ class Transformer(nn.Module):
         self.d_model, self.pad_id = d_model, pad_id
         self.src_embed = nn.Embedding(src_vocab, d_model)
         self.tgt_embed = nn.Embedding(tgt_vocab, d_model)
+        for embedding in (self.src_embed, self.tgt_embed):
+            # std d_model^-1/2, so that after the sqrt(d_model) scaling the token vectors have
+            # unit-size entries, like the positional encoding: with nn.Embedding's default std 1
+            # they would be sqrt(d_model) times larger and drown the positions.
+            nn.init.normal_(embedding.weight, std=d_model**-0.5)
         self.pos = PositionalEncoding(d_model, max_len, "sinusoidal")
         self.encoder = nn.ModuleList(EncoderLayer(d_model, n_heads, d_ff, dropout, norm_first) for _ in range(n_enc))
         self.decoder = nn.ModuleList(DecoderLayer(d_model, n_heads, d_ff, dropout, norm_first) for _ in range(n_dec))

@@ -145,3 +145,12 @@ def test_top_k_one_is_greedy_and_bad_args():
         generate(model, idx, 2, temperature=-1)
     with pytest.raises(ValueError, match="idx"):
         generate(model, idx.float(), 2)
+
+
+def test_scaled_token_embeddings_match_positional_encoding_in_size():
+    torch.manual_seed(0)
+    d_model = 64
+    model = Transformer(50, 40, d_model=d_model, n_heads=4, d_ff=64, n_enc=1, n_dec=1)
+    for embedding in (model.src_embed, model.tgt_embed):
+        scaled_rms = (embedding.weight * d_model**0.5).pow(2).mean().sqrt()
+        assert 0.9 < scaled_rms < 1.1  # the sinusoids have rms 1/sqrt(2) ~ 0.7: same order
