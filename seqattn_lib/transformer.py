@@ -159,9 +159,10 @@ class DecoderLayer(nn.Module):
     Each sublayer has a residual and a layer norm, post-norm or pre-norm as in
     :class:`EncoderLayer`.
 
-    ``forward(y, memory, self_mask=None, memory_mask=None)``: ``y (batch, n_y, d_model)``,
+    ``forward(y, memory, self_mask=None, memory_mask=None, cache=None)``: ``y (batch, n_y, d_model)``,
     ``memory (batch, n_x, d_model)``; ``self_mask`` broadcastable to ``(batch, n_heads, n_y, n_y)``
-    (usually causal), ``memory_mask`` to ``(batch, n_heads, n_y, n_x)`` (source padding).
+    (usually causal), ``memory_mask`` to ``(batch, n_heads, n_y, n_x)`` (source padding);
+    ``cache`` a :class:`KVCache` of the self-attention for step-by-step decoding.
     Returns ``(batch, n_y, d_model)``; ``self.cross_weights`` keeps the cross-attention
     weights ``(batch, n_heads, n_y, n_x)`` of the last call in eval mode.
     """
@@ -176,22 +177,22 @@ class DecoderLayer(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.self_weights = self.cross_weights = None
 
-    def _sa(self, y, mask):
-        out, self.self_weights = self.self_attn(y, y, y, mask, need_weights=not self.training)
+    def _sa(self, y, mask, cache):
+        out, self.self_weights = attend(self.self_attn, y, mask, cache, need_weights=not self.training)
         return self.dropout(out)
 
     def _ca(self, y, memory, mask):
         out, self.cross_weights = self.multihead_attn(y, memory, memory, mask, need_weights=not self.training)
         return self.dropout(out)
 
-    def forward(self, y, memory, self_mask=None, memory_mask=None):
+    def forward(self, y, memory, self_mask=None, memory_mask=None, cache: KVCache | None = None):
         dims = check_tensor(y, "y", ("batch", "n_y", self.self_attn.d_model), dtype="float")
         check_tensor(memory, "memory", ("batch", "n_x", self.self_attn.d_model), dims, dtype="float")
         if self.norm_first:
-            y = y + self._sa(self.norm1(y), self_mask)
+            y = y + self._sa(self.norm1(y), self_mask, cache)
             y = y + self._ca(self.norm2(y), memory, memory_mask)
             return y + self.dropout(self.ff(self.norm3(y)))
-        y = self.norm1(y + self._sa(y, self_mask))
+        y = self.norm1(y + self._sa(y, self_mask, cache))
         y = self.norm2(y + self._ca(y, memory, memory_mask))
         return self.norm3(y + self.dropout(self.ff(y)))
 
@@ -298,8 +299,8 @@ class Transformer(nn.Module):
         self.out = nn.Linear(d_model, tgt_vocab)
         self.dropout = nn.Dropout(dropout)
 
-    def embed(self, embedding, ids):
-        return self.dropout(self.pos(embedding(ids) * math.sqrt(self.d_model)))
+    def embed(self, embedding, ids, start=0):
+        return self.dropout(self.pos(embedding(ids) * math.sqrt(self.d_model), start))
 
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``src (batch, n_x)`` -> ``(memory (batch, n_x, d_model), src_mask (batch, 1, 1, n_x))``."""
@@ -310,13 +311,20 @@ class Transformer(nn.Module):
             x = layer(x, src_mask)
         return self.enc_norm(x), src_mask
 
-    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
-        """``tgt_in (batch, n_y)`` -> logits ``(batch, n_y, tgt_vocab)``, attending to ``memory``."""
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor,
+               caches: list[KVCache] | None = None) -> torch.Tensor:
+        """``tgt_in (batch, n_y)`` -> logits ``(batch, n_y, tgt_vocab)``, attending to ``memory``.
+
+        With ``caches`` (one :class:`KVCache` per decoder layer), ``tgt_in`` holds only the
+        new tokens and continues the cached ones, as in :class:`GPT`.
+        """
         check_tensor(tgt_in, "tgt_in", ("batch", "n_y"), dtype="int")
-        y = self.embed(self.tgt_embed, tgt_in)
-        mask = causal_mask(tgt_in.shape[1], tgt_in.device)
-        for layer in self.decoder:
-            y = layer(y, memory, mask, src_mask)
+        start, n = (len(caches[0]) if caches else 0), tgt_in.shape[1]
+        y = self.embed(self.tgt_embed, tgt_in, start)
+        # new query i (position start + i) sees every cached key and the new ones up to itself
+        mask = torch.ones(n, start + n, dtype=torch.bool, device=tgt_in.device).tril(start)
+        for i, layer in enumerate(self.decoder):
+            y = layer(y, memory, mask, src_mask, caches[i] if caches else None)
         return self.out(self.dec_norm(y))
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
@@ -324,13 +332,20 @@ class Transformer(nn.Module):
         return self.decode(tgt_in, memory, src_mask)
 
     @torch.no_grad()
-    def greedy_decode(self, src: torch.Tensor, bos_id: int, eos_id: int, max_len: int) -> torch.Tensor:
-        """Greedy translation of ``src (batch, n_x)``: ``(batch, <= max_len)`` ids, without the BOS."""
+    def greedy_decode(self, src: torch.Tensor, bos_id: int, eos_id: int, max_len: int,
+                      use_cache: bool = True) -> torch.Tensor:
+        """Greedy translation of ``src (batch, n_x)``: ``(batch, <= max_len)`` ids, without the BOS.
+
+        With ``use_cache`` each step feeds only the newest token and reuses the decoder's
+        keys and values of the earlier ones (same result, less work).
+        """
         memory, src_mask = self.encode(src)
         ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
         done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        caches = [KVCache() for _ in self.decoder] if use_cache else None
         for _ in range(max_len):
-            nxt = self.decode(ys, memory, src_mask)[:, -1].argmax(-1)
+            feed = ys[:, -1:] if use_cache else ys
+            nxt = self.decode(feed, memory, src_mask, caches)[:, -1].argmax(-1)
             nxt = nxt.masked_fill(done, self.pad_id)
             ys = torch.cat([ys, nxt[:, None]], dim=1)
             done |= nxt == eos_id

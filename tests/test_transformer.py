@@ -154,3 +154,20 @@ def test_scaled_token_embeddings_match_positional_encoding_in_size():
     for embedding in (model.src_embed, model.tgt_embed):
         scaled_rms = (embedding.weight * d_model**0.5).pow(2).mean().sqrt()
         assert 0.9 < scaled_rms < 1.1  # the sinusoids have rms 1/sqrt(2) ~ 0.7: same order
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_translation_greedy_decode_with_cache_equals_without(norm_first):
+    torch.manual_seed(0)
+    model = Transformer(30, 20, d_model=32, n_heads=4, d_ff=64, n_enc=2, n_dec=2, norm_first=norm_first).eval()
+    src = torch.randint(1, 30, (5, 7))
+    src[3:, 5:] = 0  # padding
+    cached = model.greedy_decode(src, bos_id=1, eos_id=2, max_len=12, use_cache=True)
+    plain = model.greedy_decode(src, bos_id=1, eos_id=2, max_len=12, use_cache=False)
+    assert torch.equal(cached, plain)
+    # the cached logits of every step equal the full forward pass over the same prefix
+    memory, src_mask = model.encode(src)
+    tgt_in = torch.cat([torch.ones(5, 1, dtype=torch.long), cached[:, :-1]], dim=1)
+    caches = [KVCache() for _ in model.decoder]
+    steps = torch.cat([model.decode(tgt_in[:, t : t + 1], memory, src_mask, caches) for t in range(tgt_in.shape[1])], 1)
+    assert torch.allclose(steps, model.decode(tgt_in, memory, src_mask), atol=1e-5)
