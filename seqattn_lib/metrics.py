@@ -44,6 +44,19 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int | No
     return float(correct.float().mean())
 
 
+def exact_match(hypotheses: list[str], references: list[str]) -> torch.Tensor:
+    """Per pair, whether the hypothesis string equals its reference exactly: ``(n,)`` bool.
+
+    ``.float().mean()`` is the exact-match rate; the per-pair values let a chapter group
+    the results (e.g. by source length).
+    """
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(
+            f"need as many hypotheses as references, at least one; got {len(hypotheses)} and {len(references)}"
+        )
+    return torch.tensor([h == r for h, r in zip(hypotheses, references)])
+
+
 def bleu(hypotheses: list[str], references: list[str], tokenize: str = "13a") -> float:
     """Corpus BLEU (0-100) of detokenised ``hypotheses`` against one reference each.
 

@@ -21,6 +21,8 @@ Introduced in chapter 4. Shapes are batch-first: ``src (batch, n_src)`` ids with
   (Without Luong's "input feeding", so teacher forcing runs the GRU over the whole
   target at once and attends for all steps in one call.)
 * :func:`greedy_decode` and :func:`beam_search` (length-normalised scores).
+* :func:`seq2seq_loss` and :func:`fit`, chapter 4's training recipe (chapter 5 reuses it
+  for its comparison).
 
 Each model has ``forward(src, src_lengths, tgt_in) -> logits (batch, n_tgt, vocab)``
 (teacher forcing), ``encode`` and ``decode(y, state, memory)``, which runs the decoder
@@ -30,6 +32,7 @@ with ``n = 1`` it is one decoding step.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +42,7 @@ from torch import nn
 from .attention import AdditiveAttention, scaled_dot_product_attention
 from .checks import check_positive_int, check_tensor
 from .data.vocab import padding_mask
+from .train import History, train
 
 
 @dataclass
@@ -191,6 +195,34 @@ class AttentionDecoder(Seq2Seq):
         c, a = self.attend(s, memory)
         s_tilde = torch.tanh(self.W_c(torch.cat([c, s], dim=-1)))
         return self.W_o(s_tilde), state, a
+
+
+def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
+    """Teacher-forced cross-entropy per target token of a :class:`~seqattn_lib.data.translation.Batch`,
+    ignoring padding (id 0)."""
+    logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (batch, n_tgt, vocab)
+    return F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0)
+
+
+def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2, seed: int = 0,
+        log_every: int | None = None, verbose: bool = True) -> tuple[History, float]:
+    """Chapter 4's recipe: Adam at ``lr`` decaying linearly to zero over ``steps``, gradient
+    norm clipped at 1, random training batches of ``task`` (a ``TranslationTask``).
+
+    Leaves ``model`` in eval mode. Returns its :class:`History` (training loss every
+    ``log_every`` steps, default ``steps // 2``) and the CPU seconds of training.
+    """
+    if not isinstance(model, Seq2Seq):
+        raise ValueError(f"model must be a Seq2Seq model, got {type(model).__name__}")
+    check_positive_int(steps, "steps")
+    start = time.process_time()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
+    device = next(model.parameters()).device
+    history = train(model, task.sampler(batch_size, device, seed), seq2seq_loss, optimizer, steps,
+                    eval_every=log_every or max(1, steps // 2), clip=1.0, scheduler=decay, verbose=verbose)
+    model.eval()
+    return history, time.process_time() - start
 
 
 def _check_decode_args(model, src, src_lengths, bos_id, eos_id, max_len):

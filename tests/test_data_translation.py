@@ -60,3 +60,10 @@ def test_task_batch(name):
         task.batch([])
     with pytest.raises(ValueError):
         load_task("klingon")
+
+
+def test_decode_inverts_batch_targets():
+    task = load_task("dates", n_dates=50)
+    b = task.batch(task.train[:3])
+    for row, (_, target) in zip(b.tgt_out.tolist(), task.train[:3]):
+        assert task.decode(row) == task.reference(target)

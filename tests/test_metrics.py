@@ -21,3 +21,14 @@ def test_accuracy_with_ignore_index():
         accuracy(logits, targets[:, :2])
     with pytest.raises(ValueError, match="int dtype"):
         accuracy(logits, targets.float())
+
+
+def test_exact_match_per_pair_and_bad_lengths():
+    from seqattn_lib.metrics import exact_match
+
+    ok = exact_match(["vier", "neun", "elf"], ["vier", "neunzig", "elf"])
+    assert ok.tolist() == [True, False, True] and abs(ok.float().mean().item() - 2 / 3) < 1e-6
+    with pytest.raises(ValueError, match="as many"):
+        exact_match(["a"], ["a", "b"])
+    with pytest.raises(ValueError):
+        exact_match([], [])

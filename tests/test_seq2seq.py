@@ -130,3 +130,19 @@ def test_trained_model_beam_finds_likelier_than_greedy():
     assert tokens == [[5, 6, 7], [7, 6, 5], [4, 4, 8]]
     best, _ = beam_search(model, src[1:2, :4], lengths[1:2], BOS, EOS, beam_size=3)
     assert best == [7, 6, 5]
+
+
+def test_fit_lowers_the_loss_and_rejects_other_models():
+    from seqattn_lib.data.translation import load_task
+    from seqattn_lib.seq2seq import fit, seq2seq_loss
+
+    task = load_task("dates", n_dates=200)
+    torch.manual_seed(0)
+    model = AttentionDecoder(len(task.src_vocab), len(task.tgt_vocab), d_emb=8, d_hidden=16)
+    before = seq2seq_loss(model, task.batch(task.train[:64])).item()
+    history, cpu = fit(model, task, steps=30, lr=1e-2, verbose=False)
+    assert not model.training and cpu > 0 and history.steps == 30
+    with torch.no_grad():
+        assert seq2seq_loss(model, task.batch(task.train[:64])).item() < 0.8 * before
+    with pytest.raises(ValueError, match="Seq2Seq"):
+        fit(torch.nn.Linear(2, 2), task, steps=1)

@@ -165,6 +165,10 @@ class TranslationTask:
         """Join target tokens back into a string (characters glued, words spaced)."""
         return ("" if self.tgt_tokenize is tokenize_chars else " ").join(tokens)
 
+    def decode(self, ids: Sequence[int]) -> str:
+        """Target ids (a model's output) back to a string, specials dropped."""
+        return self.detokenize(self.tgt_vocab.decode(ids))
+
     def reference(self, target: str) -> str:
         """A target string as the model should produce it (tokenised and re-joined)."""
         return self.detokenize(self.tgt_tokenize(target))
