@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Parallel pytest workers (one notebook per worker, whole files per worker).
 JOBS   ?= 2
 
-.PHONY: setup vendor book test lint browser-check benchmark clean
+.PHONY: setup vendor book test lint browser-check benchmark claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ browser-check: setup
 
 benchmark: setup
 	$(BIN)/python scripts/execute_notebooks.py --force --csv book/benchmarks/notebook_times.csv
+
+# Every notebook under seeds 0-4: each asserted claim's value per seed and its worst margin.
+claims: setup
+	$(BIN)/python scripts/claims.py --seeds 0-4 --csv book/benchmarks/claims.csv
 
 clean:
 	rm -rf _build

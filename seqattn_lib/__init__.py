@@ -5,11 +5,12 @@ One module per idea; each notebook imports what earlier chapters built:
 ========================  =========================================  =========
 module                    what it holds                              chapter
 ========================  =========================================  =========
-``runtime``               device, torch threads, seeds               1
+``runtime``               device, torch threads, seeds from one knob 1
 ``checks``                shape/dtype checks behind every ValueError 1
 ``data``                  vocabularies, padding, the book's corpora  1, 4, 6
 ``train``                 the training loop and its history          1
 ``plot``                  training curves, attention heatmaps        1, 2
+``claims``                asserted results, recorded for the table   all
 ``metrics``               perplexity, accuracy, BLEU                 1, 4
 ``rnn``                   RNN cell from scratch, character LM        1
 ``attention``             score functions, multi-head attention      2
@@ -21,7 +22,7 @@ module                    what it holds                              chapter
 ========================  =========================================  =========
 """
 
-from .runtime import get_device, set_seed, set_threads, setup
+from .runtime import generator, get_device, reseed, seed_for, set_threads, setup
 
-__all__ = ["get_device", "set_seed", "set_threads", "setup"]
+__all__ = ["generator", "get_device", "reseed", "seed_for", "set_threads", "setup"]
 __version__ = "0.1.0"

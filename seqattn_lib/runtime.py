@@ -12,11 +12,16 @@ Environment variables (read each time the functions are called):
     2-core machine shared with another process a small model ran about 3x faster with
     1 thread than with 2, because the threads wait for each other.
 ``SEQATTN_SEED``
-    Seed used by :func:`setup` (default 0).
+    The one seed every random choice in the book derives from (default 0). A notebook
+    never writes a seed of its own: it asks :func:`generator` for a generator named after
+    its purpose (``generator("batches")``) or calls :func:`reseed` with a purpose before it
+    builds a model. Each purpose gets its own stream, derived from the seed and the name,
+    so a cell draws the same numbers whatever ran before it, and a new seed changes them all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 
@@ -69,26 +74,68 @@ def set_threads(n: int | None = None) -> int:
     return torch.get_num_threads()
 
 
-def set_seed(seed: int = 0) -> None:
-    """Seed Python's, NumPy's and torch's generators (all devices) for repeatable runs."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+def book_seed() -> int:
+    """The book's seed: ``SEQATTN_SEED`` (default 0), read each time.
+
+    Raises:
+        ValueError: if ``SEQATTN_SEED`` is not a non-negative integer.
+    """
+    raw = os.environ.get("SEQATTN_SEED", "0")
+    try:
+        seed = int(raw)
+    except ValueError:
+        raise ValueError(f"SEQATTN_SEED must be a non-negative integer, got {raw!r}") from None
+    if seed < 0:
+        raise ValueError(f"SEQATTN_SEED must be a non-negative integer, got {raw!r}")
+    return seed
+
+
+def seed_for(purpose: str) -> int:
+    """A 63-bit seed derived from the book's seed and ``purpose`` (a name such as ``"init"``).
+
+    The same purpose under the same ``SEQATTN_SEED`` always gives the same seed; different
+    purposes give unrelated streams.
+
+    Raises:
+        TypeError: if ``purpose`` is not a non-empty string.
+    """
+    if not isinstance(purpose, str) or not purpose:
+        raise TypeError(f"purpose must be a non-empty str, got {purpose!r}")
+    digest = hashlib.sha256(f"{book_seed()}/{purpose}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def generator(purpose: str) -> torch.Generator:
+    """A fresh CPU ``torch.Generator`` seeded by :func:`seed_for` ``(purpose)``.
+
+    Pass it to anything that draws random numbers (batches, data splits, sampling), so the
+    draws depend on ``SEQATTN_SEED`` and on nothing else.
+    """
+    return torch.Generator().manual_seed(seed_for(purpose))
+
+
+def reseed(purpose: str) -> int:
+    """Seed Python's, NumPy's and torch's global generators from :func:`seed_for` ``(purpose)``.
+
+    Call it right before code that draws from the global generators (a model's parameter
+    initialisation, dropout). Returns the seed used.
+    """
+    seed = seed_for(purpose)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+    return seed
 
 
-def setup(seed: int | None = None, verbose: bool = True) -> torch.device:
-    """Set threads and seed, print a one-line summary, return the device.
+def setup(verbose: bool = True) -> torch.device:
+    """Set threads, seed the global generators, print a one-line summary, return the device.
 
     Args:
-        seed: random seed; ``None`` reads ``SEQATTN_SEED`` (default 0).
-        verbose: print the device, thread count and versions.
+        verbose: print the device, thread count, seed and torch version.
     """
-    if seed is None:
-        seed = int(os.environ.get("SEQATTN_SEED", "0"))
     threads = set_threads()
-    set_seed(seed)
+    seed = book_seed()
+    reseed("setup")
     device = get_device()
     if verbose:
         print(f"device={device.type} threads={threads} seed={seed} torch={torch.__version__}")

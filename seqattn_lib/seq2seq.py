@@ -204,10 +204,11 @@ def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
     return F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0)
 
 
-def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2, seed: int = 0,
+def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2, seed: int | None = None,
         log_every: int | None = None, verbose: bool = True) -> tuple[History, float]:
     """Chapter 4's recipe: Adam at ``lr`` decaying linearly to zero over ``steps``, gradient
-    norm clipped at 1, random training batches of ``task`` (a ``TranslationTask``).
+    norm clipped at 1, random training batches of ``task`` (a ``TranslationTask``) drawn with
+    ``seed`` (``None``: derived from ``SEQATTN_SEED``).
 
     Leaves ``model`` in eval mode. Returns its :class:`History` (training loss every
     ``log_every`` steps, default ``steps // 2``) and the CPU seconds of training.

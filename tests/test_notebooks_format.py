@@ -78,3 +78,19 @@ def test_exercise_labels_are_unique():
     for path in NOTEBOOKS + sorted((ROOT / "book").glob("*.md")):
         labels += re.findall(r":label: (ex-[\w-]+)", path.read_text())
     assert len(labels) == len(set(labels)), sorted({x for x in labels if labels.count(x) > 1})
+
+
+LITERAL_SEED = re.compile(
+    r"manual_seed\(|\.seed\(|default_rng\(|RandomState\(|random\.Random\(|\b(seed|random_state)\s*=\s*\d"
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_literal_seed(path):
+    """Every random choice derives from SEQATTN_SEED through seqattn_lib.runtime
+    (generator, reseed, seed_for): a notebook never seeds anything itself."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            for line in "".join(cell["source"]).splitlines():
+                assert not LITERAL_SEED.search(line), f"cell {cell.get('id')} seeds by hand: {line.strip()}"

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from seqattn_lib import get_device, set_seed, set_threads, setup
+from seqattn_lib import generator, get_device, reseed, seed_for, set_threads, setup
 
 
 def test_forced_cpu(monkeypatch):
@@ -46,17 +46,39 @@ def test_threads_from_env(monkeypatch):
         torch.set_num_threads(before)
 
 
-def test_seed_repeats():
-    set_seed(3)
-    a = torch.rand(4)
-    set_seed(3)
-    assert torch.equal(a, torch.rand(4))
-    with pytest.raises(ValueError):
-        set_seed(-1)
+def test_seed_for_depends_on_seed_and_purpose(monkeypatch):
+    monkeypatch.setenv("SEQATTN_SEED", "3")
+    a, b = seed_for("init"), seed_for("batches")
+    assert a != b and 0 <= a < 2**63 and seed_for("init") == a
+    monkeypatch.setenv("SEQATTN_SEED", "4")
+    assert seed_for("init") != a
+    with pytest.raises(TypeError, match="purpose"):
+        seed_for("")
+    monkeypatch.setenv("SEQATTN_SEED", "-1")
+    with pytest.raises(ValueError, match="SEQATTN_SEED"):
+        seed_for("init")
+    monkeypatch.setenv("SEQATTN_SEED", "zero")
+    with pytest.raises(ValueError, match="SEQATTN_SEED"):
+        seed_for("init")
+
+
+def test_generator_and_reseed_repeat(monkeypatch):
+    monkeypatch.setenv("SEQATTN_SEED", "3")
+    a = torch.rand(4, generator=generator("data"))
+    assert torch.equal(a, torch.rand(4, generator=generator("data")))
+    assert not torch.equal(a, torch.rand(4, generator=generator("other")))
+    reseed("init")
+    w = torch.nn.Linear(3, 3).weight.detach().clone()
+    reseed("init")
+    assert torch.equal(w, torch.nn.Linear(3, 3).weight)
+    monkeypatch.setenv("SEQATTN_SEED", "5")
+    reseed("init")
+    assert not torch.equal(w, torch.nn.Linear(3, 3).weight)
 
 
 def test_setup_prints_summary(monkeypatch, capsys):
     monkeypatch.setenv("SEQATTN_DEVICE", "cpu")
     monkeypatch.setenv("SEQATTN_THREADS", "1")
-    assert setup(seed=1) == torch.device("cpu")
+    monkeypatch.setenv("SEQATTN_SEED", "1")
+    assert setup() == torch.device("cpu")
     assert "device=cpu threads=1 seed=1" in capsys.readouterr().out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from ..checks import check_positive_int, check_tensor
+from ..runtime import seed_for
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -32,9 +33,11 @@ def load_digit_images() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def split_digits(
-    n_images: int, test_fraction: float = 0.3, seed: int = 0
+    n_images: int, test_fraction: float = 0.3, seed: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Shuffle ``range(n_images)`` and cut it into train and test indices.
+
+    ``seed`` ``None`` derives the shuffle from ``SEQATTN_SEED``.
 
     Returns:
         ``(train_idx, test_idx)``: int64 tensors with no index in common.
@@ -42,6 +45,7 @@ def split_digits(
     check_positive_int(n_images, "n_images")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    seed = seed_for("split_digits") if seed is None else seed
     order = torch.randperm(n_images, generator=torch.Generator().manual_seed(seed))
     n_test = max(1, int(round(n_images * test_fraction)))
     return order[n_test:], order[:n_test]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from ..checks import check_positive_int, check_tensor
+from ..runtime import seed_for
 
 
 @dataclass
@@ -36,16 +37,19 @@ def simulate_sessions(
     n_items: int = 100,
     n_categories: int = 10,
     p_follow: float = 0.8,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> Sessions:
-    """Draw ``n_users`` sessions of ``length`` items each (see the module docstring)."""
+    """Draw ``n_users`` sessions of ``length`` items each (see the module docstring).
+
+    ``seed`` ``None`` derives the draw from ``SEQATTN_SEED``.
+    """
     for value, name in ((n_users, "n_users"), (length, "length"), (n_items, "n_items"), (n_categories, "n_categories")):
         check_positive_int(value, name)
     if n_items % n_categories != 0:
         raise ValueError(f"n_items ({n_items}) must be a multiple of n_categories ({n_categories})")
     if not 0.0 <= p_follow <= 1.0:
         raise ValueError(f"p_follow must be in [0, 1], got {p_follow!r}")
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seed_for("simulate_sessions") if seed is None else seed)
     m = n_items // n_categories
     order = torch.randperm(n_categories, generator=g)
     next_category = torch.empty(n_categories, dtype=torch.int64)

@@ -14,7 +14,7 @@ tasks and splits. Three tasks, all offline:
   ``scripts/extract_bible.py``. Lower-cased words on both sides.
 
 :func:`load_task` returns a :class:`TranslationTask` holding fixed train / validation /
-test splits (80/10/10, shuffled with a fixed seed; no source string appears in two
+test splits (80/10/10, shuffled with a seed derived from ``SEQATTN_SEED``; no source string appears in two
 splits), the tokenisers and vocabularies (built on the training split only), and
 :meth:`TranslationTask.batch` to turn pairs into padded id tensors.
 """
@@ -30,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from ..runtime import seed_for
 from .vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
 
 TASKS = ("numbers", "dates", "bible")
@@ -58,7 +59,7 @@ def number_pairs(numbers: Sequence[int], src_lang: str = "en", tgt_lang: str = "
 
 def date_pairs(
     n: int,
-    seed: int = 0,
+    seed: int | None = None,
     locales: Sequence[str] = DATE_LOCALES,
     formats: Sequence[str] = DATE_FORMATS,
     first_year: int = 1950,
@@ -76,7 +77,7 @@ def date_pairs(
         raise ValueError(f"n must be a positive int, got {n!r}")
     if not locales or not formats or first_year > last_year:
         raise ValueError("need at least one locale, one format, and first_year <= last_year")
-    rng = random.Random(seed)
+    rng = random.Random(seed_for("date_pairs") if seed is None else seed)
     start = datetime.date(first_year, 1, 1).toordinal()
     end = datetime.date(last_year, 12, 31).toordinal()
     out = []
@@ -96,9 +97,9 @@ def load_bible(path: Path | str = BIBLE_FILE) -> list[Pair]:
 
 
 def split_pairs(
-    pairs: Sequence[Pair], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0
+    pairs: Sequence[Pair], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int | None = None
 ) -> tuple[list[Pair], list[Pair], list[Pair]]:
-    """Shuffle with ``seed`` and cut into train / validation / test.
+    """Shuffle with ``seed`` (default: from ``SEQATTN_SEED``) and cut into train / validation / test.
 
     Pairs are first grouped by source string, so no source appears in two splits (and
     exact duplicates are dropped).
@@ -109,7 +110,7 @@ def split_pairs(
     for src, tgt in dict.fromkeys(pairs):
         by_source.setdefault(src, []).append((src, tgt))
     sources = list(by_source)
-    random.Random(seed).shuffle(sources)
+    random.Random(seed_for("split_pairs") if seed is None else seed).shuffle(sources)
     n_train = round(fractions[0] * len(sources))
     n_val = round(fractions[1] * len(sources))
     cuts = (sources[:n_train], sources[n_train : n_train + n_val], sources[n_train + n_val :])
@@ -154,11 +155,11 @@ class TranslationTask:
         tgt_ids, _ = pad_batch(tgt)
         return Batch(src_ids.to(device), src_lengths.to(device), tgt_ids[:, :-1].to(device), tgt_ids[:, 1:].to(device))
 
-    def sampler(self, batch_size: int, device=None, seed: int = 0) -> Callable[[], Batch]:
+    def sampler(self, batch_size: int, device=None, seed: int | None = None) -> Callable[[], Batch]:
         """A ``get_batch()`` function drawing ``batch_size`` random training pairs per call."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        rng = random.Random(seed)
+        rng = random.Random(seed_for("sampler") if seed is None else seed)
         return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))), device)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
@@ -174,14 +175,14 @@ class TranslationTask:
         return self.detokenize(self.tgt_tokenize(target))
 
 
-def random_numbers(n: int, max_digits: int = 6, seed: int = 0) -> list[int]:
+def random_numbers(n: int, max_digits: int = 6, seed: int | None = None) -> list[int]:
     """``n`` random positive ints: the number of digits uniform in ``1..max_digits``, then
     the number uniform among those with that many digits (so short and long phrases are
     equally common)."""
     for value, name in ((n, "n"), (max_digits, "max_digits")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    rng = random.Random(seed)
+    rng = random.Random(seed_for("random_numbers") if seed is None else seed)
     out = []
     for _ in range(n):
         d = rng.randint(1, max_digits)
@@ -190,15 +191,18 @@ def random_numbers(n: int, max_digits: int = 6, seed: int = 0) -> list[int]:
 
 
 def load_task(
-    name: str, seed: int = 0, n_dates: int = 6000, n_numbers: int = 15000, max_digits: int = 6
+    name: str, seed: int | None = None, n_dates: int = 6000, n_numbers: int = 15000, max_digits: int = 6
 ) -> TranslationTask:
     """Build one of :data:`TASKS` with its fixed splits.
 
     Args:
         name: ``"numbers"`` (:func:`random_numbers` ``(n_numbers, max_digits)``, duplicates
             dropped), ``"dates"`` (``n_dates`` dates) or ``"bible"``.
-        seed: seed of the data and of the split (keep 0 to share the book's splits).
+        seed: seed of the data and of the split; ``None`` derives it from ``SEQATTN_SEED``,
+            so every chapter that loads a task under one seed shares its splits.
     """
+    if seed is None:
+        seed = seed_for(f"load_task/{name}")
     if name == "numbers":
         numbers = random_numbers(n_numbers, max_digits, seed)
         pairs, src_tok, tgt_tok, min_freq = number_pairs(numbers), tokenize_words, tokenize_chars, 1
