@@ -1,0 +1,46 @@
+"""The recorded tables behind the book's benchmark and robustness pages are complete and
+within bounds: each chapter inside its time budget, each claim passing under every seed."""
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ROOT / "book" / "benchmarks"
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _rows(name):
+    with (TABLES / name).open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_notebook_has_one_budget_and_a_time_inside_it():
+    budgets = _rows("budgets.csv")
+    owners = [nb for row in budgets for nb in row["notebooks"].split()]
+    assert sorted(owners) == NOTEBOOKS
+    times = {r["notebook"]: float(r["seconds"]) for r in _rows("notebook_times.csv") if r["notebook"] != "TOTAL"}
+    assert set(times) == set(NOTEBOOKS)
+    for row in budgets:
+        spent = sum(times[nb] for nb in row["notebooks"].split())
+        assert spent <= float(row["budget_seconds"]), f"chapter {row['chapter']}: {spent:.0f} s"
+
+
+def _claim_names(path):
+    """The literal names passed to claim(...) in a notebook's code cells."""
+    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    return set(re.findall(r"\bclaim\(\s*\"([^\"{}]+)\"", code))
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_claims_table_covers_the_notebook_and_every_seed_passes(stem):
+    rows = [r for r in _rows("claims.csv") if r["notebook"] == stem]
+    missing = _claim_names(ROOT / "notebooks" / f"{stem}.ipynb") - {r["claim"] for r in rows}
+    assert not missing, f"claims not in claims.csv (run make claims): {sorted(missing)}"
+    seeds = [k for k in rows[0] if k.startswith("seed_")] if rows else []
+    for r in rows:
+        assert len(seeds) >= 5 and all(r[s] for s in seeds), f"{r['claim']}: a seed has no value"
+        assert float(r["worst_margin"]) >= 0, f"{r['claim']}: worst seed misses its bound"
