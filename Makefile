@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Parallel pytest workers (one notebook per worker, whole files per worker).
 JOBS   ?= 2
 
-.PHONY: setup vendor book test lint browser-check benchmark claims clean
+.PHONY: setup vendor book test unit lint browser-check benchmark claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ book: setup
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# The library's unit tests alone (no notebooks): under a minute.
+unit: setup
+	$(BIN)/python -m pytest tests -n $(JOBS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
