@@ -80,9 +80,9 @@ def test_exercise_labels_are_unique():
     assert len(labels) == len(set(labels)), sorted({x for x in labels if labels.count(x) > 1})
 
 
-LITERAL_SEED = re.compile(
-    r"manual_seed\(|\.seed\(|default_rng\(|RandomState\(|random\.Random\(|\b(seed|random_state)\s*=\s*\d"
-)
+# A seeding call with a number in it, or a number assigned to a seed: `manual_seed(0)`,
+# `random.seed(1)`, `default_rng(2)`, `Random(3)`, `seed=4`, `random_state = 5`.
+LITERAL_SEED = re.compile(r"(manual_seed|\bseed|default_rng|RandomState|Random)\(\s*\d|\b(seed|random_state)\s*=\s*\d")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
