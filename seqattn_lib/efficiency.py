@@ -1,5 +1,5 @@
 """Making attention models cheaper: local and linear attention, head pruning,
-distillation, quantisation, and a timing helper.
+distillation, quantisation, and helpers to time calls, count FLOPs and fit a power law.
 
 Introduced in chapter 7 (which times the key/value cache of chapter 5's
 :mod:`seqattn_lib.transformer`). Conventions follow :mod:`seqattn_lib.attention`:
@@ -9,9 +9,11 @@ batch-first tensors, bool masks with ``True`` = may attend.
 from __future__ import annotations
 
 import io
+import math
+import statistics
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -172,11 +174,15 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
         return quantize_dynamic(copy.deepcopy(model).cpu(), {nn.Linear, nn.LSTM}, dtype=torch.qint8)
 
 
-def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Best wall time in seconds of ``repeat`` calls of ``fn()`` (the minimum is the
-    least disturbed by other processes); CUDA work is synchronised before reading the clock."""
+def time_call(fn: Callable[[], object], repeat: int = 5, statistic: str = "min") -> float:
+    """Wall time in seconds of ``fn()`` over ``repeat`` calls: the fastest (``statistic="min"``,
+    the least disturbed by other processes) or the ``"median"`` one (robust to a few
+    disturbed calls in either direction). CUDA work is synchronised before reading the clock.
+    """
     check_positive_int(repeat, "repeat")
-    best = float("inf")
+    if statistic not in ("min", "median"):
+        raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
+    seconds = []
     for _ in range(repeat):
         if torch.cuda.is_available():
             torch.cuda.synchronize()
@@ -184,8 +190,40 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best
+        seconds.append(time.perf_counter() - start)
+    return min(seconds) if statistic == "min" else statistics.median(seconds)
+
+
+def power_law_exponent(x: Sequence[float], y: Sequence[float]) -> float:
+    """The exponent ``b`` of the least-squares fit ``y = c x^b``: the slope of ``log y``
+    against ``log x``. A cost that doubles with ``x`` gives 1, one that quadruples gives 2.
+
+    Raises:
+        ValueError: for fewer than two points, unequal lengths, non-positive values or
+            all ``x`` equal.
+    """
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError(f"need two equally long sequences of at least 2 points, got {len(x)} and {len(y)}")
+    if min(x) <= 0 or min(y) <= 0:
+        raise ValueError("x and y must be positive")
+    lx, ly = [math.log(v) for v in x], [math.log(v) for v in y]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    sxx = sum((a - mx) ** 2 for a in lx)
+    if sxx == 0:
+        raise ValueError("x must not be all equal")
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sxx
+
+
+def count_flops(fn: Callable[[], object]) -> int:
+    """Floating-point operations of the matrix products in one call of ``fn()``, as counted by
+    ``torch.utils.flop_counter.FlopCounterMode``: a multiply-add counts as 2 FLOPs, so an
+    ``(m, k) @ (k, n)`` product is ``2 m k n``. Element-wise work (softmax, ``elu``) is not counted.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
 
 
 class AttentionClassifier(nn.Module):

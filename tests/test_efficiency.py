@@ -5,10 +5,12 @@ import torch.nn.functional as F
 from seqattn_lib.attention import MultiHeadAttention, scaled_dot_product_attention
 from seqattn_lib.efficiency import (
     AttentionClassifier,
+    count_flops,
     distillation_loss,
     linear_attention,
     local_attention,
     model_size_bytes,
+    power_law_exponent,
     prune_heads,
     quantize_dynamic_int8,
     sliding_window_mask,
@@ -99,3 +101,33 @@ def test_window_classifier_ignores_far_tokens():
     y = x.clone()
     y[:, :7] = (y[:, :7] + 1) % 6
     assert torch.allclose(model(x), model(y), atol=1e-6)
+
+
+def test_time_call_statistics():
+    calls = []
+    assert time_call(lambda: calls.append(1), repeat=3, statistic="median") >= 0
+    assert len(calls) == 3
+    assert time_call(lambda: None, repeat=3) <= time_call(lambda: sum(range(10000)), repeat=3, statistic="median")
+    with pytest.raises(ValueError):
+        time_call(lambda: None, statistic="mean")
+    with pytest.raises(ValueError):
+        time_call(lambda: None, repeat=0)
+
+
+def test_power_law_exponent():
+    x = [1.0, 2.0, 4.0, 8.0]
+    assert power_law_exponent(x, [3 * v**2 for v in x]) == pytest.approx(2.0)
+    assert power_law_exponent(x, [5.0 for _ in x]) == pytest.approx(0.0)
+    assert power_law_exponent(x, [v**0.5 for v in x]) == pytest.approx(0.5)
+    for bad in (([1.0], [1.0]), ([1.0, 2.0], [1.0]), ([0.0, 1.0], [1.0, 2.0]), ([2.0, 2.0], [1.0, 3.0])):
+        with pytest.raises(ValueError):
+            power_law_exponent(*bad)
+
+
+@pytest.mark.parametrize("n,d,window", [(16, 4, 3), (40, 8, 5)])
+def test_count_flops_of_attention_variants(n, d, window):
+    q, k, v = torch.randn(1, n, d), torch.randn(1, n, d), torch.randn(1, n, d)
+    assert count_flops(lambda: q @ k.transpose(1, 2)) == 2 * n * n * d  # one multiply-add = 2 FLOPs
+    assert count_flops(lambda: scaled_dot_product_attention(q, k, v)) == 4 * n * n * d
+    assert count_flops(lambda: local_attention(q, k, v, window)) == 4 * n * window * d
+    assert count_flops(lambda: linear_attention(q, k, v)) == 4 * n * d * d + 2 * n * d
