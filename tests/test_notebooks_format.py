@@ -94,3 +94,17 @@ def test_no_literal_seed(path):
         if cell["cell_type"] == "code":
             for line in "".join(cell["source"]).splitlines():
                 assert not LITERAL_SEED.search(line), f"cell {cell.get('id')} seeds by hand: {line.strip()}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_glued_reference_is_glued(path):
+    """A `{glue:...}` role in the prose names a key that a code cell of the notebook glues
+    (MyST-NB collects a page's glued values before it renders the prose)."""
+    cells = json.loads(path.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    # f-string keys (glue(f"ch04_exact_{kind}", ...)) match any text in place of each {...}
+    patterns = [re.sub(r"\\\{[^}]*\\\}", "[^`]+", re.escape(k)) for k in re.findall(r"\bglue\(\s*f?[\"']([^\"']+)[\"']", code)]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for key in re.findall(r"\{glue(?::\w*)?\}`([^`:]+)", "".join(cell["source"])):
+                assert any(re.fullmatch(p, key) for p in patterns), f"{key!r} is never glued"
