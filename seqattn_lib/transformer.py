@@ -266,9 +266,10 @@ def attend(mha: MultiHeadAttention, x: torch.Tensor, mask=None, cache: KVCache |
 class Transformer(nn.Module):
     """Encoder-decoder Transformer with sinusoidal positions and token embeddings scaled by ``sqrt(d_model)``.
 
-    The embeddings start with standard deviation ``d_model^-1/2`` (the paper shares them
-    with the output layer, which has that scale), so the scaled token vectors and the
-    positional encoding start out equally large.
+    The embeddings start with standard deviation ``d_model^-1/2``, so the scaled token
+    vectors and the positional encoding start out equally large. (The paper scales by
+    ``sqrt(d_model)`` without giving a reason; it shares the embeddings with the output
+    layer, whose weights are usually initialised at about that scale.)
 
     Args:
         src_vocab, tgt_vocab: vocabulary sizes; d_model, n_heads, d_ff: widths;

@@ -103,7 +103,8 @@ def test_every_glued_reference_is_glued(path):
     cells = json.loads(path.read_text())["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     # f-string keys (glue(f"ch04_exact_{kind}", ...)) match any text in place of each {...}
-    patterns = [re.sub(r"\\\{[^}]*\\\}", "[^`]+", re.escape(k)) for k in re.findall(r"\bglue\(\s*f?[\"']([^\"']+)[\"']", code)]
+    keys = re.findall(r"\bglue\(\s*f?[\"']([^\"']+)[\"']", code)
+    patterns = [re.sub(r"\\\{[^}]*\\\}", "[^`]+", re.escape(k)) for k in keys]
     for cell in cells:
         if cell["cell_type"] == "markdown":
             for key in re.findall(r"\{glue(?::\w*)?\}`([^`:]+)", "".join(cell["source"])):
