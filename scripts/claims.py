@@ -26,6 +26,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from execute_notebooks import chapter_notebooks  # scripts/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "book" / "benchmarks" / "claims.csv"
 
@@ -88,11 +90,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args()
 
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    if args.names:
-        paths = [p for p in paths if p.stem in args.names]
-        if len(paths) != len(set(args.names)):
-            parser.error(f"unknown notebooks among {args.names}")
+    paths = chapter_notebooks(args.names, parser)
     seeds = parse_seeds(args.seeds)
     runs = [(p, s) for p in paths for s in seeds]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:

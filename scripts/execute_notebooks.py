@@ -30,6 +30,16 @@ CACHE = ROOT / "_build" / ".jupyter_cache"
 FIELDS = ["notebook", "seconds", "device", "torch_threads", "jobs", "date"]
 
 
+def chapter_notebooks(names: list[str], parser: argparse.ArgumentParser) -> list[Path]:
+    """The notebooks named by their stems (all of notebooks/ when ``names`` is empty)."""
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if names:
+        paths = [p for p in paths if p.stem in names]
+        if len(paths) != len(set(names)):
+            parser.error(f"unknown notebooks among {names}")
+    return paths
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="notebook stems (default: all in notebooks/)")
@@ -39,11 +49,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args()
 
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    if args.names:
-        paths = [p for p in paths if p.stem in args.names]
-        if len(paths) != len(set(args.names)):
-            parser.error(f"unknown notebooks among {args.names}")
+    paths = chapter_notebooks(args.names, parser)
     CACHE.parent.mkdir(exist_ok=True)
     cache = get_cache(str(CACHE))
     for path in paths:
