@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_positive_int, check_tensor
+from .checks import check_int, check_positive_int, check_tensor
 
 
 def _check_dropout(p: object, name: str = "dropout_p") -> float:
@@ -92,6 +92,30 @@ def causal_mask(n_q: int, n_k: int | None = None, device: torch.device | str | N
     n_q = check_positive_int(n_q, "n_q")
     n_k = n_q if n_k is None else check_positive_int(n_k, "n_k")
     return torch.ones(n_q, n_k, dtype=torch.bool, device=device).tril(diagonal=n_k - n_q)
+
+
+def padding_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
+    """``(batch, max_len)`` bool mask, ``True`` at real tokens: ``mask[b, t] = t < lengths[b]``.
+
+    Args:
+        lengths: ``(batch,)`` integer lengths, each in ``[0, max_len]``.
+        max_len: width of the mask (default ``lengths.max()``).
+
+    As a key mask for attention, add the query axis: ``padding_mask(lengths)[:, None, :]``
+    is ``(batch, 1, n_k)`` and broadcasts over the queries (and heads).
+    """
+    check_tensor(lengths, "lengths", ("batch",), dtype="int")
+    if max_len is not None:
+        check_int(max_len, "max_len", 0)
+    if len(lengths):
+        lo, hi = torch.stack(torch.aminmax(lengths)).tolist()
+        if lo < 0:
+            raise ValueError(f"lengths must be non-negative, got {lo}")
+        if max_len is not None and hi > max_len:
+            raise ValueError(f"lengths must be at most max_len={max_len}, got {hi}")
+        max_len = hi if max_len is None else max_len
+    max_len = 0 if max_len is None else max_len
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -251,6 +275,42 @@ class DotProductAttention(nn.Module):
         return scaled_dot_product_attention(q, k, v, mask, dropout_p=p, scale=self.scaled)
 
 
+class AttentionPooling(nn.Module):
+    """Attention pooling: one learned query ``u`` summarises a sequence ``x_1 .. x_n`` in one vector.
+
+    ``a = softmax_j score(u, x_j)`` and ``c = sum_j a_j x_j``, with the scaled dot product
+    ``u^T x_j / sqrt(d)`` (``score="scaled_dot"``) or the additive score of
+    :class:`AdditiveAttention` (``score="additive"``, hidden size ``d_hidden``, default ``d``).
+    The query starts at zero (with the scaled dot product the first weights are then
+    uniform: pooling starts as the mean of the real positions).
+
+    ``forward(x, mask=None)``: ``x (batch, n, d)``, ``mask (batch, n)`` bool, ``True`` at
+    real positions. Returns ``(c (batch, d), a (batch, n))``.
+    """
+
+    def __init__(self, d: int, score: str = "scaled_dot", d_hidden: int | None = None):
+        super().__init__()
+        self.d = check_positive_int(d, "d")
+        if score not in ("scaled_dot", "additive"):
+            raise ValueError(f"score must be 'scaled_dot' or 'additive', got {score!r}")
+        if score == "scaled_dot" and d_hidden is not None:
+            raise ValueError("d_hidden is only used with score='additive'")
+        self.attention = AdditiveAttention(d, d, d if d_hidden is None else d_hidden) if score == "additive" else None
+        self.query = nn.Parameter(torch.zeros(1, 1, d))  # u
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        dims = check_tensor(x, "x", ("batch", "n", self.d), dtype="float")
+        if mask is not None:
+            check_tensor(mask, "mask", ("batch", "n"), dims, dtype="bool")
+            mask = mask[:, None, :]  # (batch, 1, n): one query
+        u = self.query.expand(len(x), 1, -1)  # (batch, 1, d)
+        if self.attention is None:
+            c, a = scaled_dot_product_attention(u, x, x, mask)
+        else:
+            c, a = self.attention(u, x, x, mask)
+        return c[:, 0], a[:, 0]
+
+
 class MultiHeadAttention(nn.Module):
     """Multi-head attention with the weight layout of ``torch.nn.MultiheadAttention``.
 
@@ -265,7 +325,7 @@ class MultiHeadAttention(nn.Module):
     across): ``in_proj_weight (3 d_model, d_model)`` stacking ``W_Q, W_K, W_V``,
     ``in_proj_bias (3 d_model,)``, ``out_proj`` (``W_O``, a ``Linear(d_model, d_model)``).
 
-    ``forward(q, k, v, mask=None, need_weights=True)``: ``q (batch, n_q, d_model)``,
+    ``forward(q, k, v, mask=None, need_weights=True, cache=None)``: ``q (batch, n_q, d_model)``,
     ``k, v (batch, n_k, d_model)``, ``mask`` bool broadcastable to
     ``(batch, n_heads, n_q, n_k)`` with ``True`` = may attend (a 3-D mask
     ``(batch, n_q, n_k)`` is shared by all heads). Returns
@@ -274,6 +334,11 @@ class MultiHeadAttention(nn.Module):
     With ``need_weights=False`` the heads are computed by PyTorch's fused
     ``F.scaled_dot_product_attention`` (the fast path), with the same result; a query
     whose keys are all masked still gets a zero output.
+
+    ``cache`` (self-attention while generating, e.g. a :class:`~seqattn_lib.transformer.KVCache`):
+    any object whose ``update(K_new, V_new)`` appends the new keys and values
+    ``(batch, n_heads, t_new, d_k)`` and returns all of them; the queries then attend to
+    every cached position, and ``mask`` (if given) covers ``(n_q, t)``.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
@@ -301,22 +366,30 @@ class MultiHeadAttention(nn.Module):
         b, _, n, _ = x.shape
         return x.transpose(1, 2).reshape(b, n, self.d_model)
 
-    def forward(self, q, k, v, mask=None, need_weights=True):
+    def project(self, q, k, v) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``Q = q W_Q, K = k W_K, V = v W_V`` (plus biases), split into heads: each ``(batch, n_heads, n, d_k)``."""
+        if q is k and k is v:  # self-attention: one matrix product for W_Q, W_K, W_V together
+            return tuple(map(self.split_heads, F.linear(q, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)))
+        W_Q, W_K, W_V = self.in_proj_weight.chunk(3)
+        b_Q, b_K, b_V = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None,) * 3
+        return self.split_heads(F.linear(q, W_Q, b_Q)), self.split_heads(F.linear(k, W_K, b_K)), \
+            self.split_heads(F.linear(v, W_V, b_V))
+
+    def forward(self, q, k, v, mask=None, need_weights=True, cache=None):
         dims = check_tensor(q, "q", ("batch", "n_q", self.d_model), dtype="float")
         check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype="float")
         check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype="float")
+        if cache is not None and not callable(getattr(cache, "update", None)):
+            raise ValueError(f"cache must have an update(K_new, V_new) method, got {type(cache).__name__}")
+        Q, K, V = self.project(q, k, v)  # (batch, n_heads, n_q or n_k, d_k)
+        if cache is not None:
+            K, V = cache.update(K, V)  # (batch, n_heads, t, d_k): every position so far
+            need_weights = True  # the cached path is the explicit one
         if mask is not None:
+            check_tensor(mask, "mask", dtype="bool")
             if mask.dim() == 3:
                 mask = mask[:, None]  # (batch, n_q, n_k) -> (batch, 1, n_q, n_k), shared by heads
-            _check_mask(mask, (dims["batch"], self.n_heads, dims["n_q"], dims["n_k"]), "(batch, n_heads, n_q, n_k)")
-        if q is k and k is v:  # self-attention: one matrix product for W_Q, W_K, W_V together
-            Q, K, V = map(self.split_heads, F.linear(q, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1))
-        else:
-            W_Q, W_K, W_V = self.in_proj_weight.chunk(3)
-            b_Q, b_K, b_V = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None,) * 3
-            Q = self.split_heads(F.linear(q, W_Q, b_Q))  # (batch, n_heads, n_q, d_k)
-            K = self.split_heads(F.linear(k, W_K, b_K))  # (batch, n_heads, n_k, d_k)
-            V = self.split_heads(F.linear(v, W_V, b_V))  # (batch, n_heads, n_k, d_k)
+            _check_mask(mask, (dims["batch"], self.n_heads, dims["n_q"], K.shape[2]), "(batch, n_heads, n_q, n_k)")
         p = self.dropout if self.training else 0.0
         if need_weights:
             heads, weights = scaled_dot_product_attention(Q, K, V, mask, dropout_p=p)

@@ -20,7 +20,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import MultiHeadAttention
-from .checks import check_positive_int, check_tensor
+from .checks import check_finite, check_ids, check_positive_int, check_tensor
+
+
+def _check_callable(fn) -> None:
+    if not callable(fn):
+        raise ValueError(f"fn must be a function taking no arguments, got {type(fn).__name__}")
+
+
+def _check_module(model) -> None:
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def sliding_window_mask(n: int, window: int, causal: bool = False) -> torch.Tensor:
@@ -55,8 +65,8 @@ def local_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: i
         ``(batch, n, d_v)``.
     """
     dims = check_tensor(q, "q", ("batch", "n", "d_k"), dtype="float")
-    check_tensor(k, "k", ("batch", "n", "d_k"), dims, dtype="float")
-    check_tensor(v, "v", ("batch", "n", None), dims, dtype="float")
+    check_tensor(k, "k", ("batch", "n", "d_k"), dims, dtype=q.dtype, device=q.device)
+    check_tensor(v, "v", ("batch", "n", None), dims, dtype=q.dtype, device=q.device)
     check_positive_int(window, "window")
     n = q.shape[1]
     # pad window - 1 positions in front, then take every length-window slice: (batch, n, d, window)
@@ -81,15 +91,22 @@ def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, eps: flo
     Returns:
         ``(..., n_q, d_v)``.
     """
+    check_tensor(q, "q", dtype="float")
     for x, name in ((q, "q"), (k, "k"), (v, "v")):
-        check_tensor(x, name, dtype="float")
+        check_tensor(x, name, dtype=q.dtype, device=q.device)
         if x.dim() < 2:
             raise ValueError(f"{name} must have at least 2 dimensions (..., n, d), got {tuple(x.shape)}")
-    if k.shape[-1] != q.shape[-1] or v.shape[-2] != k.shape[-2] or not (q.dim() == k.dim() == v.dim()):
+    shapes_ok = k.shape[-1] == q.shape[-1] and v.shape[-2] == k.shape[-2] and q.dim() == k.dim() == v.dim()
+    try:
+        torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except RuntimeError:
+        shapes_ok = False
+    if not shapes_ok:
         raise ValueError(
-            f"expected q (..., n_q, d_k), k (..., n_k, d_k), v (..., n_k, d_v); "
+            f"expected q (..., n_q, d_k), k (..., n_k, d_k), v (..., n_k, d_v) with the same leading dimensions; "
             f"got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
         )
+    check_finite(eps, "eps", positive=True)
     phi_q, phi_k = F.elu(q) + 1, F.elu(k) + 1
     kv = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v): shared by every query
     normaliser = phi_q @ phi_k.sum(dim=-2, keepdim=True).transpose(-2, -1)  # (..., n_q, 1)
@@ -105,11 +122,14 @@ def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> None:
     """
     if not isinstance(mha, MultiHeadAttention):
         raise ValueError(f"mha must be a MultiHeadAttention, got {type(mha).__name__}")
+    if not isinstance(heads, (list, tuple)):
+        raise ValueError(f"heads must be a list of head indices, got {type(heads).__name__}")
+    for h in heads:
+        if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < mha.n_heads:
+            raise ValueError(f"heads must hold ints in [0, n_heads={mha.n_heads}), got {h!r}")
     d_model, d_k = mha.d_model, mha.d_k
     with torch.no_grad():
         for h in heads:
-            if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < mha.n_heads:
-                raise ValueError(f"head index must be an int in [0, {mha.n_heads}), got {h!r}")
             cols = slice(h * d_k, (h + 1) * d_k)
             for part in range(3):  # W_Q, W_K, W_V rows of this head
                 rows = slice(part * d_model + h * d_k, part * d_model + (h + 1) * d_k)
@@ -137,11 +157,13 @@ def distillation_loss(
     Returns:
         Scalar loss.
     """
+    like = {"dtype": student_logits.dtype, "device": student_logits.device}
     dims = check_tensor(student_logits, "student_logits", ("batch", "n_classes"), dtype="float")
-    check_tensor(teacher_logits, "teacher_logits", ("batch", "n_classes"), dims, dtype="float")
-    check_tensor(targets, "targets", ("batch",), dims, dtype="int")
-    if not T > 0 or not 0 <= alpha <= 1:
-        raise ValueError(f"need T > 0 and 0 <= alpha <= 1, got T={T!r}, alpha={alpha!r}")
+    check_tensor(teacher_logits, "teacher_logits", ("batch", "n_classes"), dims, **like)
+    check_ids(targets, "targets", dims["n_classes"], "n_classes", ("batch",), dims, device=like["device"])
+    check_finite(T, "T", positive=True)
+    if not 0 <= check_finite(alpha, "alpha") <= 1:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
     soft = F.kl_div(
         F.log_softmax(student_logits / T, dim=-1),
         F.log_softmax(teacher_logits.detach() / T, dim=-1),
@@ -153,6 +175,7 @@ def distillation_loss(
 
 def model_size_bytes(model: nn.Module) -> int:
     """Bytes of ``model``'s serialised ``state_dict`` (what saving it to disk costs)."""
+    _check_module(model)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.getbuffer().nbytes
@@ -167,6 +190,7 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
     """
     import copy
 
+    _check_module(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from torch.ao.quantization import quantize_dynamic
@@ -174,24 +198,40 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
         return quantize_dynamic(copy.deepcopy(model).cpu(), {nn.Linear, nn.LSTM}, dtype=torch.qint8)
 
 
-def time_call(fn: Callable[[], object], repeat: int = 5, statistic: str = "min") -> float:
-    """Wall time in seconds of ``fn()`` over ``repeat`` calls: the fastest (``statistic="min"``,
-    the least disturbed by other processes) or the ``"median"`` one (robust to a few
-    disturbed calls in either direction). CUDA work is synchronised before reading the clock.
+def time_call(fn: Callable[[], object], repeat: int = 5, statistic: str = "min", clock: str = "wall") -> float:
+    """Seconds of one call of ``fn()``, measured over ``repeat`` calls: the fastest
+    (``statistic="min"``, the least disturbed by other processes) or the ``"median"`` one
+    (robust to a few disturbed calls in either direction). ``clock="wall"`` reads wall time,
+    ``"cpu"`` this process's CPU time (other programs on the machine do not count). CUDA
+    work is synchronised before reading the clock.
     """
+    _check_callable(fn)
     check_positive_int(repeat, "repeat")
     if statistic not in ("min", "median"):
         raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', got {clock!r}")
+    now = time.perf_counter if clock == "wall" else time.process_time
     seconds = []
     for _ in range(repeat):
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-        start = time.perf_counter()
+        start = now()
         fn()
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-        seconds.append(time.perf_counter() - start)
+        seconds.append(now() - start)
     return min(seconds) if statistic == "min" else statistics.median(seconds)
+
+
+def _positive_list(values, name: str) -> list:
+    """``values`` (a list, array or tensor of finite positive numbers) as a list."""
+    values = values.tolist() if hasattr(values, "tolist") else values
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ValueError(f"{name} must be a list of positive numbers, got {type(values).__name__}")
+    for v in values:
+        check_finite(v, f"every value of {name}", positive=True)
+    return list(values)
 
 
 def power_law_exponent(x: Sequence[float], y: Sequence[float]) -> float:
@@ -202,10 +242,9 @@ def power_law_exponent(x: Sequence[float], y: Sequence[float]) -> float:
         ValueError: for fewer than two points, unequal lengths, non-positive values or
             all ``x`` equal.
     """
+    x, y = _positive_list(x, "x"), _positive_list(y, "y")
     if len(x) != len(y) or len(x) < 2:
         raise ValueError(f"need two equally long sequences of at least 2 points, got {len(x)} and {len(y)}")
-    if min(x) <= 0 or min(y) <= 0:
-        raise ValueError("x and y must be positive")
     lx, ly = [math.log(v) for v in x], [math.log(v) for v in y]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     sxx = sum((a - mx) ** 2 for a in lx)
@@ -221,6 +260,7 @@ def count_flops(fn: Callable[[], object]) -> int:
     """
     from torch.utils.flop_counter import FlopCounterMode
 
+    _check_callable(fn)
     with FlopCounterMode(display=False) as counter:
         fn()
     return int(counter.get_total_flops())
@@ -252,6 +292,11 @@ class AttentionClassifier(nn.Module):
         window: int = 8,
     ):
         super().__init__()
+        for value, name in (
+            (vocab_size, "vocab_size"), (n_classes, "n_classes"), (max_len, "max_len"), (d_model, "d_model"),
+            (n_heads, "n_heads"),
+        ):
+            check_positive_int(value, name)
         if attention not in self.KINDS:
             raise ValueError(f"attention must be one of {self.KINDS}, got {attention!r}")
         self.attention, self.window = attention, check_positive_int(window, "window")
@@ -264,11 +309,14 @@ class AttentionClassifier(nn.Module):
 
     def embed(self, idx: torch.Tensor) -> torch.Tensor:
         """``(batch, n)`` ids -> ``(batch, n, d_model)`` token plus position embeddings."""
-        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        check_ids(idx, "idx", self.tok.num_embeddings, "vocab_size", ("batch", "n"), device=self.tok.weight.device)
+        if idx.shape[1] > self.pos.num_embeddings:
+            raise ValueError(f"idx must have at most max_len={self.pos.num_embeddings} positions, got {idx.shape[1]}")
         return self.tok(idx) + self.pos(torch.arange(idx.shape[1], device=idx.device))
 
     def classify(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        check_tensor(x, "x", ("batch", "n", self.attn.d_model), dtype="float")
+        W = self.norm.weight
+        check_tensor(x, "x", ("batch", "n", self.attn.d_model), dtype=W.dtype, device=W.device)
         n = x.shape[1]
         q = x[:, -1:]  # (batch, 1, d_model): the query of the last position
         weights = None

@@ -162,14 +162,13 @@ class _Recurrent(nn.Module):
     cell_class: type[_Cell] = _Cell
     torch_class: type[nn.RNNBase] = nn.RNNBase
 
-    def __init__(self, d_in: int, d_h: int, num_layers: int = 1, batch_first: bool = False, dropout: float = 0.0):
+    def __init__(self, d_in: int, d_h: int, n_layers: int = 1, dropout: float = 0.0):
         super().__init__()
-        check_positive_int(num_layers, "num_layers")
+        check_positive_int(n_layers, "n_layers")
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.d_in, self.d_h, self.num_layers = d_in, d_h, num_layers
-        self.batch_first, self.dropout = batch_first, dropout
-        self.cells = nn.ModuleList(self.cell_class(d_in if k == 0 else d_h, d_h) for k in range(num_layers))
+        self.d_in, self.d_h, self.n_layers, self.dropout = d_in, d_h, n_layers, dropout
+        self.cells = nn.ModuleList(self.cell_class(d_in if k == 0 else d_h, d_h) for k in range(n_layers))
 
     def _run(self, x, states):
         """Run every layer over time; ``states[k]`` is layer k's initial state."""
@@ -186,16 +185,14 @@ class _Recurrent(nn.Module):
         return x, finals
 
     def _time_first(self, x):
-        check_tensor(
-            x, "x", ("batch", "time", self.d_in) if self.batch_first else ("time", "batch", self.d_in), dtype="float"
-        )
-        return x.transpose(0, 1) if self.batch_first else x
+        check_tensor(x, "x", ("batch", "time", self.d_in), dtype="float")
+        return x.transpose(0, 1)  # the loop runs over time
 
     def _zeros(self, x):
-        return x.new_zeros(self.num_layers, x.shape[1], self.d_h)
+        return x.new_zeros(self.n_layers, x.shape[1], self.d_h)
 
     def _check_state(self, s, name, batch):
-        check_tensor(s, name, (self.num_layers, batch, self.d_h), dtype="float")
+        check_tensor(s, name, (self.n_layers, batch, self.d_h), dtype="float")
 
     @torch.no_grad()
     def load_torch(self, module: nn.RNNBase) -> _Recurrent:
@@ -205,20 +202,18 @@ class _Recurrent(nn.Module):
         if module.bidirectional or module.proj_size or not module.bias:
             raise ValueError("only unidirectional modules with biases and no projection can be copied")
         sizes = (module.input_size, module.hidden_size, module.num_layers)
-        if sizes != (self.d_in, self.d_h, self.num_layers):
+        if sizes != (self.d_in, self.d_h, self.n_layers):
             raise ValueError(
-                f"sizes (d_in, d_h, num_layers) differ: ours {(self.d_in, self.d_h, self.num_layers)}, torch's {sizes}"
+                f"sizes (d_in, d_h, n_layers) differ: ours {(self.d_in, self.d_h, self.n_layers)}, torch's {sizes}"
             )
         for k, cell in enumerate(self.cells):
             cell.load_stacked(*(getattr(module, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
         return self
 
     def to_torch(self) -> nn.RNNBase:
-        """A ``torch.nn.LSTM``/``GRU`` with this module's weights (same device and dtype)."""
+        """A batch-first ``torch.nn.LSTM``/``GRU`` with this module's weights (same device and dtype)."""
         p = next(self.parameters())
-        module = self.torch_class(
-            self.d_in, self.d_h, self.num_layers, batch_first=self.batch_first, dropout=self.dropout
-        )
+        module = self.torch_class(self.d_in, self.d_h, self.n_layers, batch_first=True, dropout=self.dropout)
         module = module.to(device=p.device, dtype=p.dtype)
         with torch.no_grad():
             for k, cell in enumerate(self.cells):
@@ -230,10 +225,10 @@ class _Recurrent(nn.Module):
 class LSTM(_Recurrent):
     """A multi-layer LSTM built from :class:`LSTMCell`, called like ``torch.nn.LSTM``.
 
-    ``output, (h_n, c_n) = lstm(x, (h_0, c_0))`` with ``x`` ``(T, batch, d_in)``, or
-    ``(batch, T, d_in)`` if ``batch_first``; ``output`` is the last layer's ``h_t`` for
-    every t, ``(T, batch, d_h)`` (or batch-first); ``h_n``, ``c_n`` are every layer's final
-    states, ``(num_layers, batch, d_h)``. The state defaults to zeros. ``dropout`` applies
+    ``output, (h_n, c_n) = lstm(x, (h_0, c_0))`` with ``x`` ``(batch, T, d_in)`` (batch-first,
+    like the rest of the library: ``torch.nn.LSTM(..., batch_first=True)``); ``output`` is the
+    last layer's ``h_t`` for every t, ``(batch, T, d_h)``; ``h_n``, ``c_n`` are every layer's
+    final states, ``(n_layers, batch, d_h)``. The state defaults to zeros. ``dropout`` applies
     to the outputs of every layer but the last, in training mode only.
     """
 
@@ -247,10 +242,10 @@ class LSTM(_Recurrent):
         h0, c0 = state
         self._check_state(h0, "h_0", x.shape[1])
         self._check_state(c0, "c_0", x.shape[1])
-        out, finals = self._run(x, [(h0[k], c0[k]) for k in range(self.num_layers)])
+        out, finals = self._run(x, [(h0[k], c0[k]) for k in range(self.n_layers)])
         h_n = torch.stack([h for h, _ in finals])
         c_n = torch.stack([c for _, c in finals])
-        return (out.transpose(0, 1) if self.batch_first else out), (h_n, c_n)
+        return out.transpose(0, 1), (h_n, c_n)
 
 
 class GRU(_Recurrent):
@@ -267,8 +262,8 @@ class GRU(_Recurrent):
         if h0 is None:
             h0 = self._zeros(x)
         self._check_state(h0, "h_0", x.shape[1])
-        out, finals = self._run(x, [h0[k] for k in range(self.num_layers)])
-        return (out.transpose(0, 1) if self.batch_first else out), torch.stack(finals)
+        out, finals = self._run(x, [h0[k] for k in range(self.n_layers)])
+        return out.transpose(0, 1), torch.stack(finals)
 
 
 @torch.no_grad()

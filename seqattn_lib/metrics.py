@@ -1,15 +1,29 @@
-"""Evaluation metrics shared by the chapters.
+"""Evaluation metrics shared by the chapters: every metric the book reports is defined here.
 
-Introduced in chapter 1 (perplexity); chapters 4-6 add accuracy-style metrics here.
+Introduced in chapter 1 (perplexity); chapter 2 adds accuracy, chapter 4 exact match and
+BLEU, chapter 6 sequence accuracy (captioning), MAE and RMSE (forecasting), ROUGE-n
+(summarisation), recall@1 (dialogue) and hit rate@k (recommendation).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import torch
+import torch.nn.functional as F
 
-from .checks import check_tensor
+from .checks import check_ids, check_int, check_positive_int, check_str_list, check_tensor
+
+
+def _check_text_pairs(hypotheses, references) -> tuple[list[str], list[str]]:
+    """Both as lists of strings, equally long and not empty (a plain string is not a list)."""
+    hypotheses, references = check_str_list(hypotheses, "hypotheses"), check_str_list(references, "references")
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(
+            f"need as many hypotheses as references (at least one), got {len(hypotheses)} and {len(references)}"
+        )
+    return hypotheses, references
 
 
 def perplexity(mean_nll: float) -> float:
@@ -17,7 +31,7 @@ def perplexity(mean_nll: float) -> float:
 
     A model that spreads its probability evenly over ``V`` symbols has perplexity ``V``.
     """
-    if not isinstance(mean_nll, (int, float)) or math.isnan(mean_nll) or mean_nll < 0:
+    if isinstance(mean_nll, bool) or not isinstance(mean_nll, (int, float)) or math.isnan(mean_nll) or mean_nll < 0:
         raise ValueError(f"mean_nll must be a non-negative number, got {mean_nll!r}")
     return math.exp(mean_nll)
 
@@ -31,12 +45,16 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int | No
         ignore_index: target id (e.g. padding) left out of the count.
     """
     check_tensor(logits, "logits", dtype="float")
-    check_tensor(targets, "targets", dtype="int")
+    check_tensor(targets, "targets", dtype="int", device=logits.device)
     if logits.dim() < 1 or logits.shape[:-1] != targets.shape:
         raise ValueError(
             f"logits must have shape targets.shape + (n_classes,) = {tuple(targets.shape)} + (C,), "
             f"got {tuple(logits.shape)}"
         )
+    if ignore_index is not None:
+        check_int(ignore_index, "ignore_index")
+    counted = targets if ignore_index is None else targets[targets != ignore_index]
+    check_ids(counted, "targets", logits.shape[-1], "n_classes")
     correct = logits.argmax(-1) == targets
     if ignore_index is not None:
         keep = targets != ignore_index
@@ -50,10 +68,7 @@ def exact_match(hypotheses: list[str], references: list[str]) -> torch.Tensor:
     ``.float().mean()`` is the exact-match rate; the per-pair values let a chapter group
     the results (e.g. by source length).
     """
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(
-            f"need as many hypotheses as references, at least one; got {len(hypotheses)} and {len(references)}"
-        )
+    hypotheses, references = _check_text_pairs(hypotheses, references)
     return torch.tensor([h == r for h, r in zip(hypotheses, references)])
 
 
@@ -67,15 +82,90 @@ def bleu(hypotheses: list[str], references: list[str], tokenize: str = "13a") ->
     """
     import sacrebleu
 
-    if not isinstance(hypotheses, (list, tuple)) or not isinstance(references, (list, tuple)):
-        raise ValueError("hypotheses and references must be lists of strings")
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(
-            f"need as many hypotheses as references (at least one), got {len(hypotheses)} and {len(references)}"
-        )
-    if not all(isinstance(s, str) for s in [*hypotheses, *references]):
-        raise ValueError("every hypothesis and reference must be a str")
+    hypotheses, references = _check_text_pairs(hypotheses, references)
     if tokenize not in ("13a", "none"):
         raise ValueError(f"tokenize must be '13a' or 'none', got {tokenize!r}")
     score = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenize, force=tokenize == "none")
     return float(score.score)
+
+
+def sequence_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Fraction of rows of ``pred (batch, length)`` that equal ``target (batch, length)`` at every position."""
+    dims = check_tensor(pred, "pred", ("batch", "length"), dtype="int")
+    check_tensor(target, "target", ("batch", "length"), dims, dtype="int", device=pred.device)
+    if dims["batch"] == 0:
+        raise ValueError("pred and target must hold at least one row")
+    return float((pred == target).all(dim=1).float().mean())
+
+
+def _check_forecasts(pred: torch.Tensor, target: torch.Tensor) -> None:
+    check_tensor(pred, "pred", dtype="float")
+    check_tensor(target, "target", tuple(pred.shape), dtype="float", device=pred.device)
+    if pred.numel() == 0 or not torch.isfinite(pred).all() or not torch.isfinite(target).all():
+        raise ValueError("pred and target must be non-empty and finite")
+
+
+def mae(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean absolute error ``mean |pred - target|`` of two float tensors of the same shape."""
+    _check_forecasts(pred, target)
+    return F.l1_loss(pred, target).item()
+
+
+def rmse(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Root mean squared error ``sqrt(mean (pred - target)^2)`` of two float tensors of the same shape."""
+    _check_forecasts(pred, target)
+    return F.mse_loss(pred, target).sqrt().item()
+
+
+def rouge_n(candidate: list[str], reference: list[str], n: int = 1) -> float:
+    """ROUGE-n F1 of two token lists (Lin, 2004).
+
+    With ``C`` and ``R`` the multisets of n-grams of the candidate and the reference, the
+    overlap ``|C & R|`` counts each n-gram at most as often as it occurs in both;
+    ``P = overlap / |C|``, ``R = overlap / |R|`` and the result is ``2PR / (P + R)``, or 0
+    when nothing overlaps.
+    """
+    candidate, reference = check_str_list(candidate, "candidate"), check_str_list(reference, "reference")
+    check_int(n, "n", 1)
+    c, r = (Counter(zip(*(words[i:] for i in range(n)))) for words in (candidate, reference))
+    overlap = sum((c & r).values())
+    if overlap == 0:
+        return 0.0
+    p, rec = overlap / sum(c.values()), overlap / sum(r.values())
+    return 2 * p * rec / (p + rec)
+
+
+def recall_at_1(scores: torch.Tensor, candidates) -> float:
+    """Fraction of rows whose true candidate scores strictly highest among its candidates.
+
+    Args:
+        scores: ``(n, n_items)`` float scores of every item for each of ``n`` queries.
+        candidates: ``(n, c)`` item ids (a tensor or nested lists), the true item first;
+            a tie with the true item counts as a miss.
+    """
+    dims = check_tensor(scores, "scores", ("n", "n_items"), dtype="float")
+    if not isinstance(candidates, torch.Tensor):
+        candidates = torch.tensor(candidates)
+    check_tensor(candidates, "candidates", ("n", None), dims, dtype="int")
+    check_ids(candidates, "candidates", dims["n_items"], "n_items")
+    if candidates.shape[1] < 2:
+        raise ValueError(f"candidates must hold the true item and at least one other per row, got {candidates.shape}")
+    s = scores.gather(1, candidates.to(scores.device))
+    return float((s[:, 0] > s[:, 1:].max(1).values).float().mean())
+
+
+def hit_rate_at_k(scores: torch.Tensor, targets: torch.Tensor, k: int = 10) -> float:
+    """Fraction of rows whose target item is among the ``k`` highest scores.
+
+    Args:
+        scores: ``(batch, n_items)`` float scores (set excluded items, e.g. padding, to ``-inf``).
+        targets: ``(batch,)`` int item ids, the column of the true next item.
+        k: length of the recommended list.
+    """
+    dims = check_tensor(scores, "scores", ("batch", "n_items"), dtype="float")
+    check_ids(targets, "targets", dims["n_items"], "n_items", ("batch",), dims, device=scores.device)
+    check_positive_int(k, "k")
+    if k > dims["n_items"]:
+        raise ValueError(f"k ({k}) must be at most n_items ({dims['n_items']})")
+    top = scores.topk(k, dim=-1).indices  # (batch, k)
+    return float((top == targets[:, None]).any(-1).float().mean())

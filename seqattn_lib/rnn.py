@@ -18,13 +18,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_positive_int, check_tensor
+from .checks import check_finite, check_generator, check_ids, check_positive_int, check_tensor
 
 
-def _check_weights(W_xh, W_hh, b_h, dims):
+def _check_weights(W_xh, W_hh, b_h, dims) -> dict:
+    """Check the three weights; return ``dtype`` and ``device`` every other tensor must share with them."""
     check_tensor(W_xh, "W_xh", ("d_h", "d_in"), dims, dtype="float")
-    check_tensor(W_hh, "W_hh", ("d_h", "d_h"), dims, dtype="float")
-    check_tensor(b_h, "b_h", ("d_h",), dims, dtype="float")
+    like = {"dtype": W_xh.dtype, "device": W_xh.device}
+    check_tensor(W_hh, "W_hh", ("d_h", "d_h"), dims, **like)
+    check_tensor(b_h, "b_h", ("d_h",), dims, **like)
+    return like
 
 
 def rnn_step(
@@ -41,9 +44,9 @@ def rnn_step(
         ``(batch, d_h)``: the new state ``h_t``.
     """
     dims: dict[str, int] = {}
-    _check_weights(W_xh, W_hh, b_h, dims)
-    check_tensor(x_t, "x_t", ("batch", "d_in"), dims, dtype="float")
-    check_tensor(h_prev, "h_prev", ("batch", "d_h"), dims, dtype="float")
+    like = _check_weights(W_xh, W_hh, b_h, dims)
+    check_tensor(x_t, "x_t", ("batch", "d_in"), dims, **like)
+    check_tensor(h_prev, "h_prev", ("batch", "d_h"), dims, **like)
     return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
 
 
@@ -91,10 +94,11 @@ class RNN(nn.Module):
             at every step; ``h_n`` ``(n_layers, batch, d_h)`` the final state of each layer.
         """
         dims = {"d_in": self.d_in, "d_h": self.d_h, "n_layers": self.n_layers}
-        check_tensor(x, "x", ("batch", "T", "d_in"), dims, dtype="float")
+        W = self.cells[0].W_xh
+        check_tensor(x, "x", ("batch", "T", "d_in"), dims, dtype=W.dtype, device=W.device)
         if h0 is None:
             h0 = x.new_zeros(self.n_layers, x.shape[0], self.d_h)
-        check_tensor(h0, "h0", ("n_layers", "batch", "d_h"), dims, dtype="float")
+        check_tensor(h0, "h0", ("n_layers", "batch", "d_h"), dims, dtype=W.dtype, device=W.device)
         layer_input, finals = x, []
         for cell, h in zip(self.cells, h0):
             states = []
@@ -137,8 +141,8 @@ def scaled_orthogonal(d_h: int, radius: float, generator: torch.Generator | None
     equals ``radius``, so multiplying a vector by it scales the vector's norm by exactly ``radius``.
     """
     check_positive_int(d_h, "d_h")
-    if not radius > 0:
-        raise ValueError(f"radius must be positive, got {radius!r}")
+    check_finite(radius, "radius", positive=True)
+    check_generator(generator)
     q, r = torch.linalg.qr(torch.randn(d_h, d_h, generator=generator))
     return radius * q * torch.sign(torch.diagonal(r))
 
@@ -165,8 +169,8 @@ def state_gradient_norms(
         ``(T,)``: entry ``k`` is the gradient norm with respect to the state ``k`` steps before the end.
     """
     dims: dict[str, int] = {}
-    _check_weights(W_xh, W_hh, b_h, dims)
-    check_tensor(x, "x", ("batch", "T", "d_in"), dims, dtype="float")
+    like = _check_weights(W_xh, W_hh, b_h, dims)
+    check_tensor(x, "x", ("batch", "T", "d_in"), dims, **like)
     if nonlinearity not in ("tanh", "linear"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'linear', got {nonlinearity!r}")
     act = torch.tanh if nonlinearity == "tanh" else (lambda z: z)
@@ -194,10 +198,9 @@ def clip_grad_norm(grads: list[torch.Tensor], max_norm: float) -> tuple[list[tor
     Returns:
         ``(clipped, g)``: new tensors (the inputs are not changed) and the norm before clipping.
     """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be positive, got {max_norm!r}")
-    if not grads:
-        raise ValueError("grads must hold at least one tensor")
+    check_finite(max_norm, "max_norm", positive=True)
+    if not isinstance(grads, (list, tuple)) or not grads:
+        raise ValueError(f"grads must be a non-empty list of tensors, got {grads!r:.80}")
     for i, g in enumerate(grads):
         check_tensor(g, f"grads[{i}]", dtype="float")
     total = torch.sqrt(sum((g.detach() ** 2).sum() for g in grads))
@@ -241,20 +244,23 @@ class CharLM(nn.Module):
             position, and the final state ``(n_layers, batch, d_h)``.
         """
         dims = {"n_layers": self.n_layers, "d_h": self.d_h}
-        check_tensor(ids, "ids", ("batch", "T"), dims, dtype="int")
+        W = self.readout.weight
+        check_ids(ids, "ids", self.vocab_size, "vocab_size", ("batch", "T"), dims, device=W.device)
         if h0 is not None:
-            check_tensor(h0, "h0", ("n_layers", "batch", "d_h"), dims, dtype="float")
-        if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ValueError(f"ids must lie in [0, vocab_size={self.vocab_size})")
+            check_tensor(h0, "h0", ("n_layers", "batch", "d_h"), dims, dtype=W.dtype, device=W.device)
         output, h_n = self.recurrent(self.embedding(ids), h0)
         return self.readout(output), h_n
 
 
 def lm_loss(model: CharLM, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """Mean cross-entropy (nats per character) of ``model`` on ``(x, y)``, both ``(batch, T)``."""
+    if not isinstance(model, CharLM):
+        raise ValueError(f"model must be a CharLM, got {type(model).__name__}")
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise ValueError(f"batch must be a pair (x, y) of (batch, T) id tensors, got {type(batch).__name__}")
     x, y = batch
     logits, _ = model(x)
-    check_tensor(y, "y", tuple(x.shape), dtype="int")
+    check_ids(y, "y", model.vocab_size, "vocab_size", tuple(x.shape), device=x.device)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
@@ -274,43 +280,46 @@ def temperature_probs(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     check_tensor(logits, "logits", dtype="float")
     if logits.dim() < 1:
         raise ValueError("logits must have shape (..., V)")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature!r}")
+    check_finite(temperature, "temperature", positive=True)
     return torch.softmax(logits / temperature, dim=-1)
 
 
 @torch.no_grad()
 def generate(
     model: CharLM,
-    prompt_ids: list[int],
+    idx: torch.Tensor,
     n_new: int,
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
-) -> list[int]:
-    """Sample ``n_new`` ids after ``prompt_ids``, one at a time, carrying the hidden state.
+) -> torch.Tensor:
+    """Append ``n_new`` sampled ids to ``idx (batch, n)``, one step at a time, carrying the
+    hidden state; returns ``(batch, n + n_new)``, like chapter 5's ``transformer.generate``.
 
-    Args:
-        model: a trained :class:`CharLM`.
-        prompt_ids: at least one id to start from.
-        n_new: number of ids to sample.
-        temperature: see :func:`temperature_probs`.
-        generator: a CPU ``torch.Generator`` for repeatable samples.
-
-    Returns:
-        ``prompt_ids`` followed by the ``n_new`` sampled ids.
+    ``temperature=0`` picks the most likely id; otherwise each id is drawn from
+    :func:`temperature_probs` on the CPU with ``generator`` (a CPU ``torch.Generator``), so
+    one seed gives the same text on every device.
     """
-    if len(prompt_ids) == 0:
-        raise ValueError("prompt_ids must hold at least one id")
+    if not isinstance(model, CharLM):
+        raise ValueError(f"model must be a CharLM, got {type(model).__name__}")
+    device = next(model.parameters()).device
+    check_ids(idx, "idx", model.vocab_size, spec=("batch", "n"), device=device)
+    if idx.shape[1] == 0:
+        raise ValueError("idx must hold at least one id per row")
     check_positive_int(n_new, "n_new")
+    if check_finite(temperature, "temperature") < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    check_generator(generator)
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
-    ids = list(prompt_ids)
-    logits, h = model(torch.tensor([ids], device=device))
+    logits, h = model(idx)
+    out = [idx]
     for _ in range(n_new):
-        probs = temperature_probs(logits[0, -1].float().cpu(), temperature)
-        next_id = int(torch.multinomial(probs, 1, generator=generator))
-        ids.append(next_id)
-        logits, h = model(torch.tensor([[next_id]], device=device), h)
+        last = logits[:, -1].float()  # (batch, V)
+        if temperature == 0:
+            nxt = last.argmax(-1, keepdim=True)
+        else:
+            nxt = torch.multinomial(temperature_probs(last.cpu(), temperature), 1, generator=generator).to(device)
+        out.append(nxt)
+        logits, h = model(nxt, h)
     model.train(was_training)
-    return ids
+    return torch.cat(out, dim=1)

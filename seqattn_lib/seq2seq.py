@@ -20,11 +20,19 @@ Introduced in chapter 4. Shapes are batch-first: ``src (batch, n_src)`` ids with
   multiplicative one ``s_t^T W_a h_j`` (Luong et al., 2015).
   (Without Luong's "input feeding", so teacher forcing runs the GRU over the whole
   target at once and attends for all steps in one call.)
-* :func:`greedy_decode` and :func:`beam_search` (length-normalised scores).
 * :func:`seq2seq_loss` and :func:`fit`, chapter 4's training recipe (chapter 5 reuses it
   for its comparison).
+* :func:`greedy_decode`, :func:`beam_search` (length-normalised scores) and
+  :func:`sequence_log_prob`: one decoding interface for every encoder-decoder of the book,
+  these RNN models and chapter 5's :class:`~seqattn_lib.transformer.Transformer`. A model
+  is decoded through three methods:
 
-Each model has ``forward(src, src_lengths, tgt_in) -> logits (batch, n_tgt, vocab)``
+  - ``start(src, src_lengths) -> state``: read the source once;
+  - ``step(y, state) -> (logits (batch, vocab), weights (batch, n_src) or None, state)``:
+    one target position, from the previous ids ``y (batch, 1)``;
+  - ``reorder(state, index) -> state``: keep the rows ``index`` of the state (beam search).
+
+Each model here has ``forward(src, src_lengths, tgt_in) -> logits (batch, n_tgt, vocab)``
 (teacher forcing), ``encode`` and ``decode(y, state, memory)``, which runs the decoder
 over ``y (batch, n)`` tokens from ``state`` and returns ``(logits, state, weights)``;
 with ``n = 1`` it is one decoding step.
@@ -32,16 +40,15 @@ with ``n = 1`` it is one decoding step.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import AdditiveAttention, scaled_dot_product_attention
-from .checks import check_positive_int, check_tensor
-from .data.vocab import padding_mask
+from .attention import AdditiveAttention, padding_mask, scaled_dot_product_attention
+from .checks import check_finite, check_id_list, check_ids, check_int, check_positive_int, check_tensor
+from .data.translation import Batch, TranslationTask
 from .train import History, train
 
 
@@ -54,9 +61,14 @@ class Memory:
     mask: torch.Tensor
     s_0: torch.Tensor
 
-    def repeat(self, k: int) -> Memory:
-        """Each example's memory repeated ``k`` times along the batch (for beams)."""
-        return Memory(*(x.repeat_interleave(k, dim=0) for x in (self.H, self.mask, self.s_0)))
+    def __post_init__(self):
+        dims = check_tensor(self.H, "memory.H", ("batch", "n_src", None), dtype="float")
+        check_tensor(self.mask, "memory.mask", ("batch", "n_src"), dims, dtype="bool", device=self.H.device)
+        check_tensor(self.s_0, "memory.s_0", ("batch", None), dims, dtype=self.H.dtype, device=self.H.device)
+
+    def rows(self, index: torch.Tensor) -> Memory:
+        """The memory of the examples ``index (k,)`` (for beams: the same example several times)."""
+        return Memory(self.H[index], self.mask[index], self.s_0[index])
 
 
 class Encoder(nn.Module):
@@ -68,14 +80,20 @@ class Encoder(nn.Module):
 
     def __init__(self, vocab_size: int, d_emb: int, d_hidden: int):
         super().__init__()
+        for value, name in ((vocab_size, "vocab_size"), (d_emb, "d_emb"), (d_hidden, "d_hidden")):
+            check_positive_int(value, name)
         self.embed = nn.Embedding(vocab_size, d_emb, padding_idx=0)
         self.rnn = nn.GRU(d_emb, d_hidden, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * d_hidden, d_hidden)
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Memory:
-        dims = check_tensor(src, "src", ("batch", "n_src"), dtype="int")
-        check_tensor(src_lengths, "src_lengths", ("batch",), dims, dtype="int")
-        if (src_lengths < 1).any() or (src_lengths > src.shape[1]).any():
+        device = self.embed.weight.device
+        dims = check_ids(src, "src", self.embed.num_embeddings, "src_vocab", ("batch", "n_src"), device=device)
+        check_tensor(src_lengths, "src_lengths", ("batch",), dims, dtype="int", device=device)
+        if src.numel() == 0:
+            raise ValueError(f"src must hold at least one example and one position, got shape {tuple(src.shape)}")
+        shortest, longest = torch.stack(torch.aminmax(src_lengths)).tolist()
+        if shortest < 1 or longest > src.shape[1]:
             raise ValueError(f"src_lengths must lie in [1, n_src={src.shape[1]}], got {src_lengths.tolist()}")
         packed = nn.utils.rnn.pack_padded_sequence(
             self.embed(src), src_lengths.cpu(), batch_first=True, enforce_sorted=False
@@ -102,7 +120,8 @@ class Seq2Seq(nn.Module):
             (d_hidden, "d_hidden"),
         ):
             check_positive_int(value, name)
-        self.d_hidden = d_hidden
+        check_int(d_in, "d_in", 0)
+        self.d_hidden, self.tgt_vocab = d_hidden, tgt_vocab
         self.encoder = Encoder(src_vocab, d_emb, d_hidden)
         self.embed = nn.Embedding(tgt_vocab, d_emb, padding_idx=0)
         self.rnn = nn.GRU(d_emb + d_in, d_hidden, batch_first=True)
@@ -113,19 +132,45 @@ class Seq2Seq(nn.Module):
 
     def init_state(self, memory: Memory) -> torch.Tensor:
         """Decoder state before the first step: ``s_0 (batch, d_hidden)``."""
+        _check_memory(memory)
         return memory.s_0
+
+    def start(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
+        """Decoding state after reading the source: ``(memory, s_0)``."""
+        memory = self.encode(src, src_lengths)
+        return memory, self.init_state(memory)
+
+    def step(self, y: torch.Tensor, state: tuple[Memory, torch.Tensor]):
+        """One decoding step from the previous ids ``y (batch, 1)``.
+
+        Returns ``(logits (batch, vocab), weights (batch, n_src) or None, state)``.
+        """
+        memory, s = state
+        logits, s, a = self.decode(y, s, memory)
+        return logits[:, -1], (None if a is None else a[:, -1]), (memory, s)
+
+    @staticmethod
+    def reorder(state: tuple[Memory, torch.Tensor], index: torch.Tensor) -> tuple[Memory, torch.Tensor]:
+        """The decoding state of the rows ``index (k,)``."""
+        memory, s = state
+        return memory.rows(index), s[index]
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: logits ``(batch, n_tgt, vocab)`` for the next token at every step."""
         memory = self.encode(src, src_lengths)
-        check_tensor(tgt_in, "tgt_in", (src.shape[0], "n_tgt"), dtype="int")
+        check_ids(tgt_in, "tgt_in", self.embed.num_embeddings, "tgt_vocab", (src.shape[0], "n_tgt"), device=src.device)
         return self.decode(tgt_in, self.init_state(memory), memory)[0]
 
-    def _run(self, y, x, state, memory) -> tuple[torch.Tensor, torch.Tensor]:
-        """The decoder GRU over inputs ``x (batch, n, d_in)`` built from ids ``y``."""
-        dims = check_tensor(memory.H, "memory.H", ("batch", None, None), dtype="float")
-        check_tensor(y, "y", ("batch", "n"), dims, dtype="int")
-        check_tensor(state, "state", ("batch", self.d_hidden), dims, dtype="float")
+    def _check_step(self, y, state, memory) -> None:
+        """Check the arguments of ``decode``: ids ``y (batch, n)``, ``state (batch, d_hidden)``, ``memory``."""
+        _check_memory(memory)
+        H = memory.H
+        dims = check_tensor(H, "memory.H", ("batch", None, 2 * self.d_hidden), device=self.embed.weight.device)
+        check_ids(y, "y", self.embed.num_embeddings, "tgt_vocab", ("batch", "n"), dims, device=H.device)
+        check_tensor(state, "state", ("batch", self.d_hidden), dims, dtype=H.dtype, device=H.device)
+
+    def _run(self, x, state) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder GRU over inputs ``x (batch, n, d_in)`` from ``state (batch, d_hidden)``."""
         s, s_last = self.rnn(x, state[None].contiguous())
         return s, s_last[0]
 
@@ -143,8 +188,9 @@ class Decoder(Seq2Seq):
 
     def decode(self, y: torch.Tensor, state: torch.Tensor, memory: Memory):
         """Run over ``y (batch, n)`` from ``state``: ``(logits (batch, n, vocab), state, None)``."""
+        self._check_step(y, state, memory)
         c = memory.s_0[:, None].expand(-1, y.shape[1], -1)
-        s, state = self._run(y, torch.cat([self.embed(y), c], dim=-1), state, memory)
+        s, state = self._run(torch.cat([self.embed(y), c], dim=-1), state)
         return self.W_o(torch.cat([s, c], dim=-1)), state, None
 
 
@@ -181,6 +227,9 @@ class AttentionDecoder(Seq2Seq):
 
         Returns contexts ``c (batch, n, 2 d_hidden)`` and weights ``a (batch, n, n_src)``.
         """
+        _check_memory(memory)
+        H = memory.H
+        check_tensor(s, "s", (H.shape[0], None, self.d_hidden), dtype=H.dtype, device=H.device)
         mask = memory.mask[:, None, :]  # (batch, 1, n_src): every query sees the real tokens
         if self.score == "additive":
             return self.attention(s, memory.H, memory.H, mask)
@@ -191,7 +240,8 @@ class AttentionDecoder(Seq2Seq):
 
         Returns ``(logits (batch, n, vocab), state (batch, d_hidden), weights (batch, n, n_src))``.
         """
-        s, state = self._run(y, self.embed(y), state, memory)
+        self._check_step(y, state, memory)
+        s, state = self._run(self.embed(y), state)
         c, a = self.attend(s, memory)
         s_tilde = torch.tanh(self.W_c(torch.cat([c, s], dim=-1)))
         return self.W_o(s_tilde), state, a
@@ -200,59 +250,81 @@ class AttentionDecoder(Seq2Seq):
 def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
     """Teacher-forced cross-entropy per target token of a :class:`~seqattn_lib.data.translation.Batch`,
     ignoring padding (id 0)."""
+    _check_model(model)
+    if not isinstance(batch, Batch):
+        raise ValueError(f"batch must be a Batch (from TranslationTask.batch), got {type(batch).__name__}")
     logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (batch, n_tgt, vocab)
+    check_ids(batch.tgt_out, "batch.tgt_out", logits.shape[-1], "tgt_vocab")
     return F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0)
 
 
 def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2, seed: int | None = None,
-        log_every: int | None = None, verbose: bool = True) -> tuple[History, float]:
+        log_every: int | None = None, verbose: bool = True) -> History:
     """Chapter 4's recipe: Adam at ``lr`` decaying linearly to zero over ``steps``, gradient
     norm clipped at 1, random training batches of ``task`` (a ``TranslationTask``) drawn with
     ``seed`` (``None``: derived from ``SEQATTN_SEED``).
 
     Leaves ``model`` in eval mode. Returns its :class:`History` (training loss every
-    ``log_every`` steps, default ``steps // 2``) and the CPU seconds of training.
+    ``log_every`` steps, default ``steps // 2``, and the run's wall and CPU seconds).
     """
-    if not isinstance(model, Seq2Seq):
-        raise ValueError(f"model must be a Seq2Seq model, got {type(model).__name__}")
+    _check_model(model)
+    if not isinstance(task, TranslationTask):
+        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
     check_positive_int(steps, "steps")
-    start = time.process_time()
+    check_finite(lr, "lr", positive=True)
+    if seed is not None:
+        check_int(seed, "seed")
+    if log_every is not None:
+        check_positive_int(log_every, "log_every")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     device = next(model.parameters()).device
     history = train(model, task.sampler(batch_size, device, seed), seq2seq_loss, optimizer, steps,
                     eval_every=log_every or max(1, steps // 2), clip=1.0, scheduler=decay, verbose=verbose)
     model.eval()
-    return history, time.process_time() - start
+    return history
 
 
-def _check_decode_args(model, src, src_lengths, bos_id, eos_id, max_len):
+def _check_model(model) -> None:
     if not isinstance(model, Seq2Seq):
         raise ValueError(f"model must be a Seq2Seq model, got {type(model).__name__}")
+
+
+def _check_memory(memory) -> None:
+    if not isinstance(memory, Memory):
+        raise ValueError(f"memory must be a Memory (from encode), got {type(memory).__name__}")
+
+
+def _check_decode_args(model, src, bos_id, eos_id) -> None:
+    """Checks shared by the decoding functions (``start`` checks ``src`` and ``src_lengths`` in full)."""
+    if not all(callable(getattr(model, m, None)) for m in ("start", "step", "reorder")):
+        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
     check_tensor(src, "src", ("batch", "n_src"), dtype="int")
-    for value, name in ((max_len, "max_len"),):
-        check_positive_int(value, name)
+    for value, name in ((bos_id, "bos_id"), (eos_id, "eos_id")):
+        check_int(value, name, 0, model.tgt_vocab)
     if bos_id == eos_id:
-        raise ValueError("bos_id and eos_id must differ")
+        raise ValueError(f"bos_id and eos_id must differ, got {bos_id} for both")
 
 
 @torch.no_grad()
-def greedy_decode(model: Seq2Seq, src, src_lengths, bos_id: int, eos_id: int, max_len: int = 50):
+def greedy_decode(model, src, src_lengths, bos_id: int, eos_id: int, max_len: int = 50):
     """Pick the most probable token at every step until ``<eos>`` or ``max_len`` tokens.
+
+    ``model``: a :class:`Seq2Seq` model or a :class:`~seqattn_lib.transformer.Transformer`.
 
     Returns:
         ``(tokens, weights)``: a list of ``batch`` id lists (without ``<bos>``/``<eos>``)
         and a list of ``(len_i + 1, n_src)`` attention tensors (the ``+1`` is the step
         that produced ``<eos>``), or ``None`` for a model without attention.
     """
-    _check_decode_args(model, src, src_lengths, bos_id, eos_id, max_len)
-    memory = model.encode(src, src_lengths)
-    state = model.init_state(memory)
+    _check_decode_args(model, src, bos_id, eos_id)
+    check_positive_int(max_len, "max_len")
+    state = model.start(src, src_lengths)
     y = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
     steps, alphas = [], []
     for _ in range(max_len):
-        logits, state, a = model.decode(y, state, memory)
-        y = logits.argmax(-1)  # (batch, 1)
+        logits, a, state = model.step(y, state)
+        y = logits.argmax(-1, keepdim=True)  # (batch, 1)
         steps.append(y[:, 0])
         alphas.append(a)
         if (torch.stack(steps, 1) == eos_id).any(1).all():
@@ -261,7 +333,7 @@ def greedy_decode(model: Seq2Seq, src, src_lengths, bos_id: int, eos_id: int, ma
     tokens = [row[: row.index(eos_id)] if eos_id in row else row for row in ids]
     if alphas[0] is None:
         return tokens, None
-    weights = torch.cat(alphas, 1)  # (batch, steps, n_src)
+    weights = torch.stack(alphas, 1)  # (batch, steps, n_src)
     return tokens, [weights[i, : len(t) + 1, : int(src_lengths[i])] for i, t in enumerate(tokens)]
 
 
@@ -271,23 +343,37 @@ def length_normalised_score(log_prob: torch.Tensor, length: torch.Tensor, alpha:
     ``length`` counts the generated tokens including ``<eos>``.
     """
     check_tensor(log_prob, "log_prob", dtype="float")
-    if not torch.is_tensor(length) or (length <= 0).any():
-        raise ValueError("length must be a tensor of positive lengths")
+    check_tensor(length, "length", device=log_prob.device)
+    if length.dtype == torch.bool or (length <= 0).any():
+        raise ValueError(f"length must be a tensor of positive lengths, got {length.tolist()}")
+    try:
+        torch.broadcast_shapes(log_prob.shape, length.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"length must have log_prob's shape {tuple(log_prob.shape)} or broadcast to it, got {tuple(length.shape)}"
+        ) from None
+    check_finite(alpha, "alpha")
     return log_prob / length.to(log_prob.dtype) ** alpha
 
 
 @torch.no_grad()
-def sequence_log_prob(model: Seq2Seq, src, src_lengths, tokens: list[int], bos_id: int, eos_id: int) -> float:
-    """``log p(tokens, <eos> | src)`` under ``model`` for one example (``src (1, n_src)``)."""
+def sequence_log_prob(model, src, src_lengths, tokens: list[int], bos_id: int, eos_id: int) -> float:
+    """``log p(tokens, <eos> | src)`` under ``model`` for one example (``src (1, n_src)``),
+    one :meth:`step` per token as in decoding."""
+    _check_decode_args(model, src, bos_id, eos_id)
     check_tensor(src, "src", (1, None), dtype="int")
-    y = torch.tensor([[bos_id] + list(tokens) + [eos_id]], device=src.device)
-    logits = model(src, src_lengths, y[:, :-1])
-    return float(F.log_softmax(logits, -1)[0].gather(-1, y[0, 1:, None]).sum())
+    tokens = check_id_list(tokens, "tokens", model.tgt_vocab, "tgt_vocab")
+    y = [bos_id] + tokens + [eos_id]
+    state, total = model.start(src, src_lengths), torch.zeros((), device=src.device)
+    for prev, nxt in zip(y[:-1], y[1:]):
+        logits, _, state = model.step(torch.tensor([[prev]], device=src.device), state)
+        total = total + F.log_softmax(logits[0], -1)[nxt]
+    return float(total)
 
 
 @torch.no_grad()
 def beam_search(
-    model: Seq2Seq,
+    model,
     src,
     src_lengths,
     bos_id: int,
@@ -304,19 +390,19 @@ def beam_search(
     added to the candidates, so the result never scores below greedy decoding; with
     ``beam_size=1`` the search *is* greedy decoding.
     """
-    _check_decode_args(model, src, src_lengths, bos_id, eos_id, max_len)
+    _check_decode_args(model, src, bos_id, eos_id)
+    check_positive_int(max_len, "max_len")
     check_positive_int(beam_size, "beam_size")
+    check_finite(alpha, "alpha")
     if src.shape[0] != 1:
         raise ValueError(f"beam_search decodes one example: src must have shape (1, n_src), got {tuple(src.shape)}")
-    memory = model.encode(src, src_lengths)
-    state = model.init_state(memory)
+    state = model.start(src, src_lengths)
     prefixes, scores = [[]], torch.zeros(1, device=src.device)
     finished: list[tuple[float, list[int]]] = []
     for t in range(max_len):
-        mem = memory.repeat(len(prefixes))
         y = torch.tensor([[p[-1] if p else bos_id] for p in prefixes], device=src.device)
-        logits, state, _ = model.decode(y, state, mem)
-        total = scores[:, None] + F.log_softmax(logits[:, 0], -1)  # (beams, vocab)
+        logits, _, state = model.step(y, state)  # one row per live prefix
+        total = scores[:, None] + F.log_softmax(logits, -1)  # (beams, vocab)
         top, flat = total.flatten().topk(min(beam_size, total.numel()))
         keep, new_scores, new_prefixes = [], [], []
         for score, index in zip(top.tolist(), flat.tolist()):
@@ -335,7 +421,8 @@ def beam_search(
                 new_prefixes.append(prefixes[beam] + [token])
         if not keep:
             break
-        prefixes, scores, state = new_prefixes, torch.tensor(new_scores, device=src.device), state[keep]
+        prefixes, scores = new_prefixes, torch.tensor(new_scores, device=src.device)
+        state = model.reorder(state, torch.tensor(keep, device=src.device))
     greedy = greedy_decode(model, src, src_lengths, bos_id, eos_id, max_len)[0][0]
     lp = sequence_log_prob(model, src, src_lengths, greedy, bos_id, eos_id)
     finished.append((float(length_normalised_score(torch.tensor(lp), torch.tensor(len(greedy) + 1), alpha)), greedy))

@@ -21,20 +21,29 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .checks import check_finite, check_int, check_positive_int
+
 
 @dataclass
 class History:
-    """Metrics logged during training: ``history.metrics[name]`` is a list of
-    ``(step, value)`` pairs; ``seconds`` is the wall time of the whole run."""
+    """The record of one training run: ``history.metrics[name]`` is a list of ``(step, value)``
+    pairs; ``wall_seconds`` and ``cpu_seconds`` are the run's wall-clock and CPU time (CPU
+    time of this process, so other programs on the machine count less), ``steps`` its length."""
 
     metrics: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    seconds: float = 0.0
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     steps: int = 0
 
     def log(self, step: int, **values: float) -> None:
         """Record ``values`` (name -> number) at ``step``."""
+        check_int(step, "step", 0)
         for name, value in values.items():
-            self.metrics.setdefault(name, []).append((step, float(value)))
+            try:
+                value = float(value)
+            except (TypeError, ValueError, RuntimeError):
+                raise ValueError(f"{name} must be a number (or a one-element tensor), got {value!r:.80}") from None
+            self.metrics.setdefault(name, []).append((step, value))
 
     def last(self, name: str) -> float:
         """The most recent value of ``name``."""
@@ -52,8 +61,14 @@ class History:
         return min(values) if mode == "min" else max(values)
 
 
+def _check_module(model) -> None:
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters of ``model``."""
+    _check_module(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -89,21 +104,32 @@ def train(
     The history holds ``loss`` (mean training loss since the previous print),
     ``grad_norm`` (before clipping) and whatever ``eval_fn`` returns.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
-        raise ValueError(f"eval_every must be a positive int, got {eval_every!r}")
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip must be positive or None, got {clip!r}")
+    _check_module(model)
+    for fn, name in ((get_batch, "get_batch"), (loss_fn, "loss_fn")):
+        if not callable(fn):
+            raise ValueError(f"{name} must be a function, got {type(fn).__name__}")
+    if eval_fn is not None and not callable(eval_fn):
+        raise ValueError(f"eval_fn must be a function or None, got {type(eval_fn).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise ValueError(f"scheduler must be a learning-rate scheduler or None, got {type(scheduler).__name__}")
+    check_positive_int(steps, "steps")
+    check_positive_int(eval_every, "eval_every")
+    if clip is not None:
+        check_finite(clip, "clip", positive=True)
+    if log_every is not None:
+        check_positive_int(log_every, "log_every")
     log_every = log_every or eval_every
     history = History()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     running, count = 0.0, 0
     for step in range(1, steps + 1):
         model.train()
         loss = loss_fn(model, get_batch())
-        if loss.dim() != 0:
-            raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+        if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+            got = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(f"loss_fn must return a scalar tensor, got {got}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         max_norm = clip if clip is not None else math.inf
@@ -126,6 +152,6 @@ def train(
                 elapsed = time.perf_counter() - start
                 print(f"step {step:>6}/{steps} | loss {running / count:.4f}{extra} | {elapsed:6.1f}s")
             running, count = 0.0, 0
-    history.seconds = time.perf_counter() - start
+    history.wall_seconds, history.cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history.steps = steps
     return history

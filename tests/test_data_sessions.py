@@ -1,9 +1,8 @@
-import math
 
 import pytest
 import torch
 
-from seqattn_lib.data.sessions import hit_rate_at_k, simulate_sessions
+from seqattn_lib.data.sessions import simulate_sessions
 
 
 def test_structure():
@@ -29,14 +28,3 @@ def test_bad_arguments():
         simulate_sessions(10, 5, n_items=25, n_categories=10)
     with pytest.raises(ValueError):
         simulate_sessions(10, 5, p_follow=1.5)
-
-
-def test_hit_rate_at_k():
-    scores = torch.tensor([[0.1, 0.5, 0.3], [0.9, 0.2, -math.inf]])
-    assert hit_rate_at_k(scores, torch.tensor([2, 1]), 1) == 0.0
-    assert hit_rate_at_k(scores, torch.tensor([2, 1]), 2) == 1.0
-    assert hit_rate_at_k(scores, torch.tensor([1, 2]), 2) == 0.5
-    with pytest.raises(ValueError):
-        hit_rate_at_k(scores, torch.tensor([1, 2, 0]), 1)
-    with pytest.raises(ValueError):
-        hit_rate_at_k(scores, torch.tensor([1, 2]), 4)

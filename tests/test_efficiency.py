@@ -112,6 +112,15 @@ def test_time_call_statistics():
         time_call(lambda: None, statistic="mean")
     with pytest.raises(ValueError):
         time_call(lambda: None, repeat=0)
+    with pytest.raises(ValueError, match="clock"):
+        time_call(lambda: None, clock="gpu")
+
+
+def test_time_call_cpu_clock_ignores_sleep():
+    import time
+
+    assert time_call(lambda: time.sleep(0.05), repeat=2, clock="cpu") < 0.02  # sleeping uses no CPU
+    assert time_call(lambda: time.sleep(0.05), repeat=2) >= 0.05
 
 
 def test_power_law_exponent():

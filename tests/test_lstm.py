@@ -6,15 +6,15 @@ from torch import nn
 
 from seqattn_lib.lstm import GRU, LSTM, GRUCell, LSTMCell, input_gradient_norms, set_forget_bias
 
-CASES = [(3, 5, 1, False, 4, 7), (2, 8, 2, True, 3, 5), (6, 4, 3, True, 1, 9), (1, 3, 2, False, 5, 1)]
+CASES = [(3, 5, 1, 4, 7), (2, 8, 2, 3, 5), (6, 4, 3, 1, 9), (1, 3, 2, 5, 1)]
 
 
-@pytest.mark.parametrize("d_in,d_h,layers,batch_first,batch,T", CASES)
-def test_lstm_matches_torch(d_in, d_h, layers, batch_first, batch, T):
+@pytest.mark.parametrize("d_in,d_h,layers,batch,T", CASES)
+def test_lstm_matches_torch(d_in, d_h, layers, batch, T):
     torch.manual_seed(d_in + d_h + layers)
-    ref = nn.LSTM(d_in, d_h, layers, batch_first=batch_first)
-    ours = LSTM(d_in, d_h, layers, batch_first=batch_first).load_torch(ref)
-    x = torch.randn((batch, T, d_in) if batch_first else (T, batch, d_in))
+    ref = nn.LSTM(d_in, d_h, layers, batch_first=True)
+    ours = LSTM(d_in, d_h, layers).load_torch(ref)
+    x = torch.randn(batch, T, d_in)
     state = (torch.randn(layers, batch, d_h), torch.randn(layers, batch, d_h))
     out, (h, c) = ours(x, state)
     out_ref, (h_ref, c_ref) = ref(x, state)
@@ -27,12 +27,12 @@ def test_lstm_matches_torch(d_in, d_h, layers, batch_first, batch, T):
     assert torch.allclose(ours.cells[0].W_xf.grad, ref.weight_ih_l0.grad[d_h : 2 * d_h], atol=1e-5)
 
 
-@pytest.mark.parametrize("d_in,d_h,layers,batch_first,batch,T", CASES)
-def test_gru_matches_torch(d_in, d_h, layers, batch_first, batch, T):
+@pytest.mark.parametrize("d_in,d_h,layers,batch,T", CASES)
+def test_gru_matches_torch(d_in, d_h, layers, batch, T):
     torch.manual_seed(d_in * d_h + layers)
-    ref = nn.GRU(d_in, d_h, layers, batch_first=batch_first)
-    ours = GRU(d_in, d_h, layers, batch_first=batch_first).load_torch(ref)
-    x = torch.randn((batch, T, d_in) if batch_first else (T, batch, d_in))
+    ref = nn.GRU(d_in, d_h, layers, batch_first=True)
+    ours = GRU(d_in, d_h, layers).load_torch(ref)
+    x = torch.randn(batch, T, d_in)
     h0 = torch.randn(layers, batch, d_h)
     out, h = ours(x, h0)
     out_ref, h_ref = ref(x, h0)
@@ -44,11 +44,11 @@ def test_gru_matches_torch(d_in, d_h, layers, batch_first, batch, T):
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 def test_to_torch_round_trip(cls):
     torch.manual_seed(1)
-    ours = cls(4, 6, 2, batch_first=True)
+    ours = cls(4, 6, 2)
     x = torch.randn(3, 5, 4)
     ref = ours.to_torch()
     assert torch.allclose(ours(x)[0], ref(x)[0], atol=1e-5)
-    again = cls(4, 6, 2, batch_first=True).load_torch(ref)
+    again = cls(4, 6, 2).load_torch(ref)
     for a, b in zip(ours.parameters(), again.parameters()):
         assert torch.allclose(a, b)
 
@@ -70,7 +70,7 @@ def test_cells_match_torch_cells():
 
 def test_dropout_only_in_training():
     torch.manual_seed(3)
-    lstm = LSTM(3, 8, 2, batch_first=True, dropout=0.5)
+    lstm = LSTM(3, 8, 2, dropout=0.5)
     x = torch.randn(2, 4, 3)
     lstm.eval()
     assert torch.equal(lstm(x)[0], lstm(x)[0])
@@ -104,7 +104,7 @@ def test_input_gradient_norms_shape_and_causality():
 
 
 def test_bad_inputs_raise():
-    lstm = LSTM(3, 5, 2, batch_first=True)
+    lstm = LSTM(3, 5, 2)
     with pytest.raises(ValueError, match="x"):
         lstm(torch.randn(2, 4, 7))
     with pytest.raises(ValueError, match="x"):

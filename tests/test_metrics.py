@@ -3,7 +3,17 @@ import math
 import pytest
 import torch
 
-from seqattn_lib.metrics import accuracy, perplexity
+from seqattn_lib.metrics import (
+    accuracy,
+    bleu,
+    hit_rate_at_k,
+    mae,
+    perplexity,
+    recall_at_1,
+    rmse,
+    rouge_n,
+    sequence_accuracy,
+)
 
 
 def test_perplexity_of_uniform_model():
@@ -32,3 +42,81 @@ def test_exact_match_per_pair_and_bad_lengths():
         exact_match(["a"], ["a", "b"])
     with pytest.raises(ValueError):
         exact_match([], [])
+
+
+def test_bleu_perfect_and_zero():
+    refs = ["the cat sat on the mat", "a dog ran in the park today"]
+    assert bleu(refs, refs) == pytest.approx(100.0)
+    assert bleu(["xyz qqq", "zzz"], refs) < 1.0
+
+
+def test_bleu_partial_between():
+    refs = ["the cat sat on the mat today"]
+    assert 0 < bleu(["the cat sat on a mat today"], refs) < 100
+
+
+@pytest.mark.parametrize("hyp, ref", [([], []), (["a"], ["a", "b"]), ("a", ["a"]), ([1], ["a"])])
+def test_bleu_bad_input(hyp, ref):
+    with pytest.raises(ValueError):
+        bleu(hyp, ref)
+
+
+def test_bleu_pretokenised():
+    refs = ["el cual no , y para ."]
+    assert bleu(refs, refs, tokenize="none") == pytest.approx(100.0)
+    with pytest.raises(ValueError):
+        bleu(refs, refs, tokenize="bpe")
+
+
+def test_hit_rate_at_k():
+    scores = torch.tensor([[0.1, 0.5, 0.3], [0.9, 0.2, -math.inf]])
+    assert hit_rate_at_k(scores, torch.tensor([2, 1]), 1) == 0.0
+    assert hit_rate_at_k(scores, torch.tensor([2, 1]), 2) == 1.0
+    assert hit_rate_at_k(scores, torch.tensor([1, 2]), 2) == 0.5
+    with pytest.raises(ValueError):
+        hit_rate_at_k(scores, torch.tensor([1, 2, 0]), 1)
+    with pytest.raises(ValueError):
+        hit_rate_at_k(scores, torch.tensor([1, 2]), 4)
+
+
+def test_sequence_accuracy_counts_whole_rows():
+    pred = torch.tensor([[1, 2, 3], [1, 2, 4], [0, 0, 0]])
+    target = torch.tensor([[1, 2, 3], [1, 2, 3], [0, 0, 0]])
+    assert sequence_accuracy(pred, target) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="target must have shape"):
+        sequence_accuracy(pred, target[:, :2])
+    with pytest.raises(ValueError, match="pred must have a int dtype"):
+        sequence_accuracy(pred.float(), target)
+
+
+def test_mae_and_rmse():
+    pred, target = torch.tensor([1.0, 2.0, 6.0]), torch.tensor([1.0, 4.0, 2.0])
+    assert mae(pred, target) == pytest.approx(2.0)
+    assert rmse(pred, target) == pytest.approx(math.sqrt(20 / 3))
+    assert rmse(pred, target) >= mae(pred, target)
+    with pytest.raises(ValueError, match="finite"):
+        mae(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    with pytest.raises(ValueError, match="target must have shape"):
+        rmse(pred, target[:2])
+
+
+def test_rouge_n():
+    ref = "leeds 3 - 1 york home win".split()
+    assert rouge_n(ref, ref) == 1.0 and rouge_n(ref, ref, n=2) == 1.0
+    assert rouge_n("york 1 - 3 leeds".split(), ref) == pytest.approx(2 * 5 / 5 * 5 / 7 / (1 + 5 / 7))
+    assert rouge_n("york 1 - 3 leeds".split(), ref, n=2) == 0.0  # no bigram in common
+    assert rouge_n("the the the the".split(), "the the cat".split()) == pytest.approx(2 * 0.5 * 2 / 3 / (0.5 + 2 / 3))
+    with pytest.raises(ValueError, match="candidate"):
+        rouge_n("a b c", ref)
+    with pytest.raises(ValueError, match="n must be"):
+        rouge_n(ref, ref, n=0)
+
+
+def test_recall_at_1():
+    scores = torch.tensor([[0.1, 0.9, 0.3], [0.5, 0.5, 0.0], [0.0, 0.2, 0.7]])
+    assert recall_at_1(scores, [[1, 0, 2], [0, 1, 2], [2, 1, 0]]) == pytest.approx(2 / 3)  # the tie is a miss
+    with pytest.raises(ValueError, match="candidates must hold ids"):
+        recall_at_1(scores, [[3, 0], [0, 1], [2, 1]])
+    with pytest.raises(ValueError, match="at least one other"):
+        recall_at_1(scores, [[1], [0], [2]])
+

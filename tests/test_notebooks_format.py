@@ -109,3 +109,38 @@ def test_every_glued_reference_is_glued(path):
         if cell["cell_type"] == "markdown":
             for key in re.findall(r"\{glue(?::\w*)?\}`([^`:]+)", "".join(cell["source"])):
                 assert any(re.fullmatch(p, key) for p in patterns), f"{key!r} is never glued"
+
+
+# The core classes and functions each chapter teaches, shown from the library's own source.
+SHOWN_FROM_SOURCE = {
+    "01_sequence_models_rnn": {"rnn.py": ["rnn_step"]},
+    "03_lstm_gru": {"lstm.py": ["LSTMCell.forward", "GRUCell.forward"]},
+    "04_seq2seq_attention": {"seq2seq.py": ["AttentionDecoder.attend", "AttentionDecoder.decode"]},
+    "05_transformer": {"attention.py": ["MultiHeadAttention.project"],
+                       "transformer.py": ["EncoderLayer", "DecoderLayer", "GPT"]},
+}
+INCLUDE = re.compile(r"```\{literalinclude\} /(seqattn_lib/\S+)\n(?::[a-z]+:.*\n)*?:pyobject: (\S+)")
+
+
+def _defined(path: Path, dotted: str) -> bool:
+    import ast
+
+    nodes = ast.parse(path.read_text()).body
+    for part in dotted.split("."):
+        match = [n for n in nodes if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == part]
+        if not match:
+            return False
+        nodes = match[0].body
+    return True
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_core_code_is_included_from_the_library(path):
+    text = "".join("".join(c["source"]) + "\n" for c in json.loads(path.read_text())["cells"]
+                   if c["cell_type"] == "markdown")
+    included = INCLUDE.findall(text)
+    for file, obj in included:  # every include names an object that exists
+        assert _defined(ROOT / file, obj), f"{path.name} includes {obj} from {file}, which does not define it"
+    for file, objects in SHOWN_FROM_SOURCE.get(path.stem, {}).items():
+        for obj in objects:
+            assert (f"seqattn_lib/{file}", obj) in included, f"{path.name} should show {obj} from seqattn_lib/{file}"

@@ -138,9 +138,14 @@ def test_charlm_shapes_loss_and_generate():
         _, h = model(x[:, :3])
         step_logits, _ = model(x[:, 3:], h)
         assert torch.allclose(step_logits, logits[:, 3:], atol=1e-5)
-        out = generate(model, [1, 2], 6, temperature=0.8, generator=torch.Generator().manual_seed(0))
-        again = generate(model, [1, 2], 6, temperature=0.8, generator=torch.Generator().manual_seed(0))
-        assert out == again and len(out) == 8 and out[:2] == [1, 2] and all(0 <= i < 10 for i in out)
+        prompt = torch.tensor([[1, 2], [3, 4]])
+        out = generate(model, prompt, 6, temperature=0.8, generator=torch.Generator().manual_seed(0))
+        again = generate(model, prompt, 6, temperature=0.8, generator=torch.Generator().manual_seed(0))
+        assert torch.equal(out, again) and out.shape == (2, 8) and torch.equal(out[:, :2], prompt)
+        assert ((out >= 0) & (out < 10)).all()
+        greedy = generate(model, prompt, 4, temperature=0)  # the most likely id, step by step
+        logits, _ = model(greedy[:, :-1])
+        assert torch.equal(logits[:, 1:].argmax(-1), greedy[:, 2:])
     with pytest.raises(ValueError, match="cell"):
         CharLM(10, 4, 8, cell="lstm")
     with pytest.raises(ValueError, match="ids"):
@@ -148,4 +153,4 @@ def test_charlm_shapes_loss_and_generate():
     with pytest.raises(ValueError, match="vocab_size"):
         model(torch.full((1, 2), 10))
     with pytest.raises(ValueError):
-        generate(model, [], 3)
+        generate(model, torch.zeros(1, 0, dtype=torch.long), 3)

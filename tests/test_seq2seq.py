@@ -140,8 +140,8 @@ def test_fit_lowers_the_loss_and_rejects_other_models():
     torch.manual_seed(0)
     model = AttentionDecoder(len(task.src_vocab), len(task.tgt_vocab), d_emb=8, d_hidden=16)
     before = seq2seq_loss(model, task.batch(task.train[:64])).item()
-    history, cpu = fit(model, task, steps=30, lr=1e-2, verbose=False)
-    assert not model.training and cpu > 0 and history.steps == 30
+    history = fit(model, task, steps=30, lr=1e-2, verbose=False)
+    assert not model.training and history.cpu_seconds > 0 and history.steps == 30
     with torch.no_grad():
         assert seq2seq_loss(model, task.batch(task.train[:64])).item() < 0.8 * before
     with pytest.raises(ValueError, match="Seq2Seq"):

@@ -2,6 +2,8 @@ import pytest
 import torch
 from torch import nn
 
+from seqattn_lib.attention import causal_mask, padding_mask
+from seqattn_lib.seq2seq import beam_search, greedy_decode, sequence_log_prob
 from seqattn_lib.transformer import (
     GPT,
     DecoderLayer,
@@ -9,10 +11,7 @@ from seqattn_lib.transformer import (
     KVCache,
     PositionalEncoding,
     Transformer,
-    causal_mask,
-    copy_torch_layer,
     generate,
-    key_padding_mask,
     kv_cache_update,
     sinusoidal_encoding,
 )
@@ -24,9 +23,9 @@ def test_encoder_layer_matches_torch(norm_first, d_model, n_heads, d_ff, n_x):
     torch.manual_seed(0)
     ref = nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0.0, batch_first=True, norm_first=norm_first)
     layer = EncoderLayer(d_model, n_heads, d_ff, norm_first=norm_first)
-    copy_torch_layer(layer, ref)
+    assert layer.load_torch(ref) is layer
     x = torch.randn(3, n_x, d_model)
-    keep = key_padding_mask(torch.tensor([n_x, n_x - 2, 1]), n_x)  # (batch, 1, n_x)
+    keep = padding_mask(torch.tensor([n_x, n_x - 2, 1]), n_x)[:, None, :]  # (batch, 1, n_x)
     expected = ref(x, src_key_padding_mask=~keep[:, 0])  # torch: True = padding
     assert torch.allclose(layer(x, keep[:, None]), expected, atol=1e-5)
     assert torch.allclose(layer(x), ref(x), atol=1e-5)
@@ -37,9 +36,9 @@ def test_decoder_layer_matches_torch(norm_first):
     torch.manual_seed(1)
     ref = nn.TransformerDecoderLayer(16, 2, 48, dropout=0.0, batch_first=True, norm_first=norm_first)
     layer = DecoderLayer(16, 2, 48, norm_first=norm_first)
-    copy_torch_layer(layer, ref)
+    assert layer.load_torch(ref) is layer
     y, memory = torch.randn(2, 5, 16), torch.randn(2, 6, 16)
-    keep = key_padding_mask(torch.tensor([6, 3]), 6)
+    keep = padding_mask(torch.tensor([6, 3]), 6)[:, None, :]
     expected = ref(y, memory, tgt_mask=~causal_mask(5), memory_key_padding_mask=~keep[:, 0])
     assert torch.allclose(layer(y, memory, causal_mask(5), keep[:, None]), expected, atol=1e-5)
 
@@ -59,16 +58,6 @@ def test_sinusoidal_encoding_values_and_errors():
         PositionalEncoding(8, 10)(torch.zeros(1, 11, 8))
     with pytest.raises(ValueError, match="must have shape"):
         PositionalEncoding(8, 10, "learned")(torch.zeros(1, 4, 6))
-
-
-def test_masks():
-    m = causal_mask(4)
-    assert m.dtype == torch.bool and m[2, 2] and m[2, 0] and not m[2, 3]
-    assert key_padding_mask(torch.tensor([2, 3]), 3).tolist() == [[[True, True, False]], [[True, True, True]]]
-    with pytest.raises(ValueError):
-        causal_mask(0)
-    with pytest.raises(ValueError, match="lengths"):
-        key_padding_mask(torch.tensor([2.0]), 3)
 
 
 def test_causal_lm_does_not_look_ahead():
@@ -157,17 +146,27 @@ def test_scaled_token_embeddings_match_positional_encoding_in_size():
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_translation_greedy_decode_with_cache_equals_without(norm_first):
+def test_translation_decoding_through_the_cache_equals_full_forward_passes(norm_first):
     torch.manual_seed(0)
     model = Transformer(30, 20, d_model=32, n_heads=4, d_ff=64, n_enc=2, n_dec=2, norm_first=norm_first).eval()
     src = torch.randint(1, 30, (5, 7))
     src[3:, 5:] = 0  # padding
-    cached = model.greedy_decode(src, bos_id=1, eos_id=2, max_len=12, use_cache=True)
-    plain = model.greedy_decode(src, bos_id=1, eos_id=2, max_len=12, use_cache=False)
-    assert torch.equal(cached, plain)
-    # the cached logits of every step equal the full forward pass over the same prefix
-    memory, src_mask = model.encode(src)
-    tgt_in = torch.cat([torch.ones(5, 1, dtype=torch.long), cached[:, :-1]], dim=1)
-    caches = [KVCache() for _ in model.decoder]
-    steps = torch.cat([model.decode(tgt_in[:, t : t + 1], memory, src_mask, caches) for t in range(tgt_in.shape[1])], 1)
-    assert torch.allclose(steps, model.decode(tgt_in, memory, src_mask), atol=1e-5)
+    lengths = (src != 0).sum(1)
+    tokens, weights = greedy_decode(model, src, lengths, bos_id=1, eos_id=2, max_len=12)
+    # the same greedy choice from full forward passes over the whole prefix, without a cache
+    ys = torch.ones(5, 1, dtype=torch.long)
+    with torch.no_grad():
+        for _ in range(12):
+            ys = torch.cat([ys, model(src, ys)[:, -1].argmax(-1, keepdim=True)], dim=1)
+    for row, got in zip(ys[:, 1:].tolist(), tokens):
+        assert got == (row[: row.index(2)] if 2 in row else row)
+    for w, n, t in zip(weights, lengths.tolist(), tokens):  # cross-attention over the real source tokens
+        steps = min(len(t) + 1, 12)  # + the step that wrote <eos>, unless max_len came first
+        assert w.shape == (steps, n) and torch.allclose(w.sum(-1), torch.ones(steps))
+    # beam search works on the Transformer too and never scores below greedy decoding
+    best, score = beam_search(model, src[:1], lengths[:1], 1, 2, beam_size=3, max_len=12)
+    greedy_lp = sequence_log_prob(model, src[:1], lengths[:1], tokens[0], 1, 2) / (len(tokens[0]) + 1)
+    assert score >= greedy_lp - 1e-5
+    assert beam_search(model, src[:1], lengths[:1], 1, 2, beam_size=1, max_len=12)[0] == tokens[0]
+    with pytest.raises(ValueError, match="src_lengths"):
+        greedy_decode(model, src, lengths + 1, 1, 2)

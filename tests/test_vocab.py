@@ -1,7 +1,6 @@
 import pytest
-import torch
 
-from seqattn_lib.data.vocab import Vocab, pad_batch, padding_mask, tokenize_chars, tokenize_words
+from seqattn_lib.data.vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
 
 
 def test_tokenizers():
@@ -29,12 +28,8 @@ def test_min_freq_and_no_specials():
         _ = v.bos_id
 
 
-def test_pad_batch_and_mask():
+def test_pad_batch():
     ids, lengths = pad_batch([[5, 6, 7], [8]], pad_id=0)
     assert ids.tolist() == [[5, 6, 7], [8, 0, 0]] and lengths.tolist() == [3, 1]
-    mask = padding_mask(lengths)
-    assert mask.tolist() == [[True, True, True], [True, False, False]]
     with pytest.raises(ValueError, match="at least one token"):
         pad_batch([[1], []])
-    with pytest.raises(ValueError, match=r"1-D integer tensor \(batch,\)"):
-        padding_mask(torch.ones(2, 2, dtype=torch.long))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_positive_int, check_tensor
+from ..checks import check_finite, check_generator, check_int, check_positive_int, check_tensor
 from ..runtime import seed_for
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -43,7 +43,9 @@ def split_digits(
         ``(train_idx, test_idx)``: int64 tensors with no index in common.
     """
     check_positive_int(n_images, "n_images")
-    if not 0 < test_fraction < 1:
+    if seed is not None:
+        check_int(seed, "seed")
+    if not 0 < check_finite(test_fraction, "test_fraction") < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     seed = seed_for("split_digits") if seed is None else seed
     order = torch.randperm(n_images, generator=torch.Generator().manual_seed(seed))
@@ -76,12 +78,15 @@ def make_strips(
         ``(strips, digits)``: ``(n_strips, height, n_digits * width)`` float and
         ``(n_strips, n_digits)`` int64, the digit in each slot from left to right.
     """
-    dims = check_tensor(images, "images", ("n_images", "height", "width"), dtype="float")
-    check_tensor(labels, "labels", ("n_images",), dims, dtype="int")
+    cpu = torch.device("cpu")
+    dims = check_tensor(images, "images", ("n_images", "height", "width"), dtype="float", device=cpu)
+    check_tensor(labels, "labels", ("n_images",), dims, dtype="int", device=cpu)
+    if len(images) == 0:
+        raise ValueError("images must hold at least one image")
     check_positive_int(n_strips, "n_strips")
     check_positive_int(n_digits, "n_digits")
-    if isinstance(max_gap, bool) or not isinstance(max_gap, int) or max_gap < 0:
-        raise ValueError(f"max_gap must be a non-negative int, got {max_gap!r}")
+    check_int(max_gap, "max_gap", 0)
+    check_generator(generator)
     height, width = dims["height"], dims["width"]
     pick = torch.randint(len(images), (n_strips, n_digits), generator=generator)
     gaps = torch.randint(max_gap + 1, (n_strips, n_digits), generator=generator)

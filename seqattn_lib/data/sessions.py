@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..checks import check_positive_int, check_tensor
+from ..checks import check_finite, check_int, check_positive_int, check_tensor
 from ..runtime import seed_for
 
 
@@ -29,6 +29,11 @@ class Sessions:
     items: torch.Tensor
     category: torch.Tensor
     next_category: torch.Tensor
+
+    def __post_init__(self):
+        check_tensor(self.items, "items", ("n_users", "length"), dtype="int")
+        check_tensor(self.category, "category", (None,), dtype="int")
+        check_tensor(self.next_category, "next_category", ("n_categories",), dtype="int")
 
 
 def simulate_sessions(
@@ -47,7 +52,9 @@ def simulate_sessions(
         check_positive_int(value, name)
     if n_items % n_categories != 0:
         raise ValueError(f"n_items ({n_items}) must be a multiple of n_categories ({n_categories})")
-    if not 0.0 <= p_follow <= 1.0:
+    if seed is not None:
+        check_int(seed, "seed")
+    if not 0.0 <= check_finite(p_follow, "p_follow") <= 1.0:
         raise ValueError(f"p_follow must be in [0, 1], got {p_follow!r}")
     g = torch.Generator().manual_seed(seed_for("simulate_sessions") if seed is None else seed)
     m = n_items // n_categories
@@ -65,20 +72,3 @@ def simulate_sessions(
     items = cats * m + rank + 1
     category = torch.cat([torch.tensor([-1]), torch.arange(n_items) // m])
     return Sessions(items, category, next_category)
-
-
-def hit_rate_at_k(scores: torch.Tensor, targets: torch.Tensor, k: int = 10) -> float:
-    """Fraction of rows whose target item is among the ``k`` highest scores.
-
-    Args:
-        scores: ``(batch, n_items)`` float scores (set excluded items, e.g. padding, to ``-inf``).
-        targets: ``(batch,)`` int item ids, the column of the true next item.
-        k: length of the recommended list.
-    """
-    dims = check_tensor(scores, "scores", ("batch", "n_items"), dtype="float")
-    check_tensor(targets, "targets", ("batch",), dims, dtype="int")
-    check_positive_int(k, "k")
-    if k > dims["n_items"]:
-        raise ValueError(f"k ({k}) must be at most n_items ({dims['n_items']})")
-    top = scores.topk(k, dim=-1).indices  # (batch, k)
-    return float((top == targets[:, None]).any(-1).float().mean())

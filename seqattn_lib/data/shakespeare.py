@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..checks import check_positive_int, check_tensor
+from ..checks import check_finite, check_generator, check_positive_int, check_str_list, check_tensor
 
 GENRES = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
 _SPEAKER = re.compile(r"^\*\*(.+?)\*\*\s*$")
@@ -32,7 +32,7 @@ def plays_dir() -> Path:
 
 def list_plays(genres: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """``(genre, title)`` of every play (optionally only ``genres``), sorted."""
-    genres = GENRES if genres is None else tuple(genres)
+    genres = GENRES if genres is None else tuple(check_str_list(genres, "genres"))
     unknown = set(genres) - set(GENRES)
     if unknown:
         raise ValueError(f"unknown genres {sorted(unknown)}; expected some of {GENRES}")
@@ -45,10 +45,11 @@ def play_text(title: str) -> str:
     Args:
         title: a file stem such as ``"coriolanus"`` or ``"hamlet"`` (see :func:`list_plays`).
     """
-    matches = list(plays_dir().glob(f"*/{title}.md"))
-    if not matches:
-        raise ValueError(f"no play {title!r}; titles are {[t for _, t in list_plays()]}")
-    markdown = _STAGE.sub("", matches[0].read_text(encoding="utf-8"))
+    titles = [t for _, t in list_plays()]
+    if title not in titles:  # also refuses a glob pattern such as "*"
+        raise ValueError(f"no play {title!r}: title must be one of {titles}")
+    path = next(plays_dir().glob(f"*/{title}.md"))
+    markdown = _STAGE.sub("", path.read_text(encoding="utf-8"))
     speeches, speaker, lines = [], None, []
     for raw in markdown.splitlines():
         line = raw.rstrip()
@@ -66,14 +67,16 @@ def play_text(title: str) -> str:
 
 def load_shakespeare(titles: list[str] | None = None) -> str:
     """The text of the given plays (default: all 38, about 4.4 million characters), joined."""
-    titles = [t for _, t in list_plays()] if titles is None else titles
+    titles = [t for _, t in list_plays()] if titles is None else check_str_list(titles, "titles")
     return "\n".join(play_text(t) for t in titles)
 
 
 def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     """Split ``text`` into a training head and a validation tail (no overlap, no shuffling,
     so validation text is unseen as a whole passage)."""
-    if not 0 < val_fraction < 1:
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    if not 0 < check_finite(val_fraction, "val_fraction") < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
     cut = int(len(text) * (1 - val_fraction))
     return text[:cut], text[cut:]
@@ -100,6 +103,7 @@ def lm_batch(
     check_tensor(ids, "ids", ("n_tokens",), dtype="int")
     check_positive_int(batch_size, "batch_size")
     check_positive_int(seq_len, "seq_len")
+    check_generator(generator)
     if len(ids) <= seq_len:
         raise ValueError(f"ids must hold more than seq_len={seq_len} tokens, got {len(ids)}")
     starts = torch.randint(len(ids) - seq_len, (batch_size,), generator=generator)

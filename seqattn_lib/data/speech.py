@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..checks import check_positive_int, check_tensor
+from ..attention import padding_mask
+from ..checks import check_generator, check_positive_int, check_tensor
 
 N_SPEAKERS = 9
 N_COEFFICIENTS = 12
@@ -41,6 +42,16 @@ def load_japanese_vowels(split: str) -> tuple[list[torch.Tensor], torch.Tensor]:
     return utterances, speakers
 
 
+def _check_utterances(utterances) -> dict[str, int]:
+    """Raise unless ``utterances`` is a non-empty list of ``(T_i, d)`` float tensors; return ``{"d": d}``."""
+    if not isinstance(utterances, (list, tuple)) or not utterances:
+        raise ValueError(f"utterances must be a non-empty list of (T_i, d) tensors, got {type(utterances).__name__}")
+    dims: dict[str, int] = {}
+    for i, u in enumerate(utterances):
+        check_tensor(u, f"utterances[{i}]", (None, "d"), dims, dtype="float")
+    return dims
+
+
 def pad_utterances(utterances: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Stack variable-length utterances into one zero-padded batch.
 
@@ -51,18 +62,13 @@ def pad_utterances(utterances: list[torch.Tensor]) -> tuple[torch.Tensor, torch.
         ``(x, mask)``: ``x (batch, T_max, d)`` and ``mask (batch, T_max)`` bool, ``True``
         on real frames (the attention convention: ``True`` = may attend).
     """
-    if not isinstance(utterances, (list, tuple)) or not utterances:
-        raise ValueError("utterances must be a non-empty list of (T_i, d) tensors")
-    dims: dict[str, int] = {}
-    for i, u in enumerate(utterances):
-        check_tensor(u, f"utterances[{i}]", (None, "d"), dims, dtype="float")
+    dims = _check_utterances(utterances)
     t_max = max(len(u) for u in utterances)
     x = utterances[0].new_zeros(len(utterances), t_max, dims["d"])
-    mask = torch.zeros(len(utterances), t_max, dtype=torch.bool, device=x.device)
     for i, u in enumerate(utterances):
         x[i, : len(u)] = u
-        mask[i, : len(u)] = True
-    return x, mask
+    lengths = torch.tensor([len(u) for u in utterances], device=x.device)
+    return x, padding_mask(lengths, t_max)
 
 
 def concatenate_utterances(
@@ -87,9 +93,11 @@ def concatenate_utterances(
     Returns:
         ``(sequences, targets)``: lists of ``(sum T_i, d)`` tensors and ``(n_utt,)`` int64 ids.
     """
+    _check_utterances(utterances)
     check_tensor(speakers, "speakers", (len(utterances),), dtype="int")
     check_positive_int(n_sequences, "n_sequences")
     check_positive_int(max_utterances, "max_utterances")
+    check_generator(generator)
     sequences, targets = [], []
     for _ in range(n_sequences):
         k = int(torch.randint(1, max_utterances + 1, (1,), generator=generator))

@@ -14,16 +14,10 @@ import math
 
 import torch
 
-from ..checks import check_positive_int
+from ..checks import check_generator, check_positive_int
 
 ADDING_BASELINE_MSE = 1 / 6
 """MSE of always predicting 1: the target is a sum of two U(0, 1) numbers, variance 2/12."""
-
-
-def _generator(generator: torch.Generator | None) -> torch.Generator | None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
 
 
 def adding_problem(
@@ -49,7 +43,7 @@ def adding_problem(
     check_positive_int(T, "T")
     if T < 2:
         raise ValueError(f"T must be at least 2 (two marked steps), got {T}")
-    generator = _generator(generator)
+    generator = check_generator(generator)
     values = torch.rand(batch, T, generator=generator)
     first = torch.randint(0, T // 2, (batch,), generator=generator)
     second = torch.randint(T // 2, T, (batch,), generator=generator)
@@ -93,7 +87,7 @@ def copy_memory(
         check_positive_int(value, name)
     if n_symbols < 2:
         raise ValueError(f"n_symbols must be at least 2, got {n_symbols}")
-    generator = _generator(generator)
+    generator = check_generator(generator)
     symbols = torch.randint(1, n_symbols + 1, (batch, length), generator=generator)
     x = torch.zeros(batch, T + 2 * length, dtype=torch.long)
     y = torch.zeros_like(x)

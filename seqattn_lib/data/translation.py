@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from ..checks import check_finite, check_int, check_positive_int, check_str_list, check_tensor
 from ..runtime import seed_for
 from .vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
 
@@ -41,6 +43,20 @@ BIBLE_FILE = Path(__file__).with_name("bible_kjv_rv1909.tsv.gz")
 Pair = tuple[str, str]
 
 
+def _check_pairs(pairs: object, name: str = "pairs") -> None:
+    """Raise ``ValueError`` unless ``pairs`` is a list of ``(source, target)`` pairs of strings."""
+    if not isinstance(pairs, (list, tuple)):
+        raise ValueError(f"{name} must be a list of (source, target) pairs, got {type(pairs).__name__}")
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(isinstance(t, str) for t in pair):
+            raise ValueError(f"{name} must hold (source, target) pairs of strings, got {pair!r:.80}")
+
+
+def _check_seed(seed: object) -> None:
+    if seed is not None:
+        check_int(seed, "seed")
+
+
 def number_pairs(numbers: Sequence[int], src_lang: str = "en", tgt_lang: str = "de") -> list[Pair]:
     """Number phrases in two languages: ``[(num2words(n, src_lang), num2words(n, tgt_lang))]``.
 
@@ -49,6 +65,13 @@ def number_pairs(numbers: Sequence[int], src_lang: str = "en", tgt_lang: str = "
     """
     from num2words import num2words
 
+    if isinstance(numbers, (str, bytes)) or not isinstance(numbers, Iterable):
+        raise ValueError(f"numbers must be a list of non-negative ints, got {type(numbers).__name__}")
+    for lang, name in ((src_lang, "src_lang"), (tgt_lang, "tgt_lang")):
+        try:
+            num2words(0, lang=lang)
+        except (NotImplementedError, TypeError, AttributeError):
+            raise ValueError(f"{name} must be a language code num2words knows (e.g. 'en'), got {lang!r}") from None
     out = []
     for n in numbers:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -71,12 +94,21 @@ def date_pairs(
     date. Babel's ``short`` format is left out on purpose: ``11/12/26`` means different
     days in different locales.
     """
+    from babel import Locale, UnknownLocaleError
     from babel.dates import format_date
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    if not locales or not formats or first_year > last_year:
-        raise ValueError("need at least one locale, one format, and first_year <= last_year")
+    check_positive_int(n, "n")
+    _check_seed(seed)
+    for values, name in ((locales, "locales"), (formats, "formats")):
+        if not check_str_list(values, name):
+            raise ValueError(f"{name} must hold at least one str")
+    for locale in locales:
+        try:
+            Locale.parse(locale)
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise ValueError(f"locales must hold locale names babel knows (e.g. 'en_US'), got {locale!r}") from None
+    check_int(first_year, "first_year", datetime.MINYEAR, datetime.MAXYEAR + 1)
+    check_int(last_year, "last_year", first_year, datetime.MAXYEAR + 1)
     rng = random.Random(seed_for("date_pairs") if seed is None else seed)
     start = datetime.date(first_year, 1, 1).toordinal()
     end = datetime.date(last_year, 12, 31).toordinal()
@@ -89,6 +121,8 @@ def date_pairs(
 
 def load_bible(path: Path | str = BIBLE_FILE) -> list[Pair]:
     """English (KJV) -> Spanish (Reina-Valera 1909) verse pairs, in canonical order."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{path} not found: run scripts/extract_bible.py to create it")
@@ -104,10 +138,16 @@ def split_pairs(
     Pairs are first grouped by source string, so no source appears in two splits (and
     exact duplicates are dropped).
     """
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+    _check_pairs(pairs)
+    _check_seed(seed)
+    if not isinstance(fractions, (tuple, list)) or len(fractions) != 3:
+        raise ValueError(f"fractions must be three numbers (train, validation, test), got {fractions!r}")
+    for f in fractions:
+        check_finite(f, "every value of fractions")
+    if any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
     by_source: dict[str, list[Pair]] = {}
-    for src, tgt in dict.fromkeys(pairs):
+    for src, tgt in dict.fromkeys(tuple(pair) for pair in pairs):
         by_source.setdefault(src, []).append((src, tgt))
     sources = list(by_source)
     random.Random(seed_for("split_pairs") if seed is None else seed).shuffle(sources)
@@ -131,6 +171,13 @@ class Batch:
     tgt_in: torch.Tensor
     tgt_out: torch.Tensor
 
+    def __post_init__(self):
+        dims = check_tensor(self.src, "batch.src", ("batch", "n_src"), dtype="int")
+        on = self.src.device
+        check_tensor(self.src_lengths, "batch.src_lengths", ("batch",), dims, dtype="int", device=on)
+        check_tensor(self.tgt_in, "batch.tgt_in", ("batch", "n_tgt"), dims, dtype="int", device=on)
+        check_tensor(self.tgt_out, "batch.tgt_out", ("batch", "n_tgt"), dims, dtype="int", device=on)
+
 
 @dataclass
 class TranslationTask:
@@ -145,8 +192,19 @@ class TranslationTask:
     src_vocab: Vocab
     tgt_vocab: Vocab
 
+    def __post_init__(self):
+        for split in ("train", "val", "test"):
+            _check_pairs(getattr(self, split), split)
+        for fn, name in ((self.src_tokenize, "src_tokenize"), (self.tgt_tokenize, "tgt_tokenize")):
+            if not callable(fn):
+                raise ValueError(f"{name} must be a function str -> list[str], got {type(fn).__name__}")
+        for vocab, name in ((self.src_vocab, "src_vocab"), (self.tgt_vocab, "tgt_vocab")):
+            if not isinstance(vocab, Vocab):
+                raise ValueError(f"{name} must be a Vocab, got {type(vocab).__name__}")
+
     def batch(self, pairs: Sequence[Pair], device: torch.device | str | None = None) -> Batch:
         """Tokenise, encode and pad ``pairs`` into a :class:`Batch` on ``device``."""
+        _check_pairs(pairs)
         if len(pairs) == 0:
             raise ValueError("pairs must hold at least one (source, target) pair")
         src = [self.src_vocab.encode(self.src_tokenize(s)) for s, _ in pairs]
@@ -157,13 +215,16 @@ class TranslationTask:
 
     def sampler(self, batch_size: int, device=None, seed: int | None = None) -> Callable[[], Batch]:
         """A ``get_batch()`` function drawing ``batch_size`` random training pairs per call."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        check_positive_int(batch_size, "batch_size")
+        _check_seed(seed)
+        if not self.train:
+            raise ValueError(f"task {self.name!r} has no training pairs to sample from")
         rng = random.Random(seed_for("sampler") if seed is None else seed)
         return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))), device)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Join target tokens back into a string (characters glued, words spaced)."""
+        tokens = check_str_list(tokens, "tokens")
         return ("" if self.tgt_tokenize is tokenize_chars else " ").join(tokens)
 
     def decode(self, ids: Sequence[int]) -> str:
@@ -172,6 +233,8 @@ class TranslationTask:
 
     def reference(self, target: str) -> str:
         """A target string as the model should produce it (tokenised and re-joined)."""
+        if not isinstance(target, str):
+            raise ValueError(f"target must be a str, got {type(target).__name__}")
         return self.detokenize(self.tgt_tokenize(target))
 
 
@@ -179,9 +242,9 @@ def random_numbers(n: int, max_digits: int = 6, seed: int | None = None) -> list
     """``n`` random positive ints: the number of digits uniform in ``1..max_digits``, then
     the number uniform among those with that many digits (so short and long phrases are
     equally common)."""
-    for value, name in ((n, "n"), (max_digits, "max_digits")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_positive_int(n, "n")
+    check_positive_int(max_digits, "max_digits")
+    _check_seed(seed)
     rng = random.Random(seed_for("random_numbers") if seed is None else seed)
     out = []
     for _ in range(n):
@@ -201,6 +264,11 @@ def load_task(
         seed: seed of the data and of the split; ``None`` derives it from ``SEQATTN_SEED``,
             so every chapter that loads a task under one seed shares its splits.
     """
+    if name not in TASKS:
+        raise ValueError(f"name must be one of {TASKS}, got {name!r}")
+    _check_seed(seed)
+    for value, arg in ((n_dates, "n_dates"), (n_numbers, "n_numbers"), (max_digits, "max_digits")):
+        check_positive_int(value, arg)
     if seed is None:
         seed = seed_for(f"load_task/{name}")
     if name == "numbers":
@@ -208,10 +276,8 @@ def load_task(
         pairs, src_tok, tgt_tok, min_freq = number_pairs(numbers), tokenize_words, tokenize_chars, 1
     elif name == "dates":
         pairs, src_tok, tgt_tok, min_freq = date_pairs(n_dates, seed=seed), tokenize_chars, tokenize_chars, 1
-    elif name == "bible":
+    else:  # "bible"
         pairs, src_tok, tgt_tok, min_freq = load_bible(), tokenize_words, tokenize_words, 2
-    else:
-        raise ValueError(f"name must be one of {TASKS}, got {name!r}")
     train, val, test = split_pairs(pairs, seed=seed)
     src_vocab = Vocab((src_tok(s) for s, _ in train), min_freq=min_freq)
     tgt_vocab = Vocab((tgt_tok(t) for _, t in train), min_freq=min_freq, specials=True)

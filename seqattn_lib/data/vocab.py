@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
+from ..checks import check_id_list, check_int, check_positive_int, check_str_list
+
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 _WORD_RE = re.compile(r"[\w']+|[^\w\s]")
 
@@ -48,14 +50,15 @@ class Vocab:
     """
 
     def __init__(self, tokens: Iterable, min_freq: int = 1, specials: bool = False):
+        check_positive_int(min_freq, "min_freq")
+        if not isinstance(tokens, Iterable):
+            raise ValueError(f"tokens must be an iterable of str tokens or token lists, got {type(tokens).__name__}")
         counts: Counter[str] = Counter()
         for item in tokens:
             if isinstance(item, str):
                 counts[item] += 1
             else:
-                counts.update(item)
-        if not isinstance(min_freq, int) or min_freq < 1:
-            raise ValueError(f"min_freq must be a positive int, got {min_freq!r}")
+                counts.update(check_str_list(item, "tokens"))
         reserved = [PAD, UNK] + ([BOS, EOS] if specials else [])
         kept = sorted(
             (t for t, c in counts.items() if c >= min_freq and t not in reserved),
@@ -92,6 +95,8 @@ class Vocab:
         if isinstance(tokens, str) and len(tokens) != 1 and tokens not in self.stoi:
             # A whole string is treated as a sequence of characters.
             tokens = list(tokens)
+        elif not isinstance(tokens, str):
+            tokens = check_str_list(tokens, "tokens")
         ids = [self.stoi.get(t, self.unk_id) for t in tokens]
         return ([self.bos_id] if bos else []) + ids + ([self.eos_id] if eos else [])
 
@@ -101,15 +106,9 @@ class Vocab:
         Raises:
             ValueError: if an id is outside ``[0, len(self))``.
         """
-        if isinstance(ids, torch.Tensor):
-            if ids.dim() != 1:
-                raise ValueError(f"ids must be 1-D (seq_len,), got shape {tuple(ids.shape)}")
-            ids = ids.tolist()
         out = []
-        for i in ids:
-            if not 0 <= int(i) < len(self):
-                raise ValueError(f"id {i} is outside the vocabulary [0, {len(self)})")
-            tok = self.itos[int(i)]
+        for i in check_id_list(ids, "ids", len(self), "len(vocab)"):
+            tok = self.itos[i]
             if strip and tok == EOS:
                 break
             if strip and tok in (PAD, BOS):
@@ -129,8 +128,11 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Ten
         ``(ids, lengths)``: ``ids`` of shape ``(batch, max_len)`` (int64) and
         ``lengths`` of shape ``(batch,)``.
     """
-    if len(seqs) == 0:
-        raise ValueError("seqs must hold at least one sequence")
+    if not isinstance(seqs, (list, tuple)) or len(seqs) == 0:
+        raise ValueError(f"seqs must be a non-empty list of id sequences, got {seqs!r:.80}")
+    for i, s in enumerate(seqs):
+        check_id_list(s, f"seqs[{i}]")
+    check_int(pad_id, "pad_id")
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
     if (lengths == 0).any():
         raise ValueError("every sequence must have at least one token")
@@ -138,20 +140,3 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Ten
     for row, s in enumerate(seqs):
         ids[row, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
     return ids, lengths
-
-
-def padding_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
-    """Boolean mask that is True at real tokens and False at padding.
-
-    Args:
-        lengths: ``(batch,)`` integer lengths.
-        max_len: width of the mask (default ``lengths.max()``).
-
-    Returns:
-        ``(batch, max_len)`` bool tensor; ``mask[b, t] = t < lengths[b]``.
-    """
-    if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.is_floating_point():
-        shape = tuple(lengths.shape) if isinstance(lengths, torch.Tensor) else type(lengths).__name__
-        raise ValueError(f"lengths must be a 1-D integer tensor (batch,), got {shape}")
-    max_len = int(lengths.max()) if max_len is None else max_len
-    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from ..transformer import EncoderLayer, causal_mask, kv_cache_update, sinusoidal_encoding
+from ..attention import causal_mask
+from ..transformer import EncoderLayer, kv_cache_update, sinusoidal_encoding
 from . import CheckResult, ExerciseFailure, call, expect_close, run_checks
 
 

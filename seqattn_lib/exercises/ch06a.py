@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from ..metrics import sequence_accuracy
 from . import ExerciseFailure, call, expect_close, run_checks
-
-
-def _reference_sequence_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
-    return float((pred == target).all(dim=1).float().mean())
 
 
 def check_sequence_accuracy(fn) -> object:
@@ -29,7 +26,7 @@ def check_sequence_accuracy(fn) -> object:
     def make(pred, target):
         def check(candidate):
             got = call(candidate, pred, target)
-            want = _reference_sequence_accuracy(pred, target)
+            want = sequence_accuracy(pred, target)
             if isinstance(got, torch.Tensor) and got.numel() == 1:
                 got = got.item()
             if not isinstance(got, (int, float)):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import torch
 
 from ..attention import scaled_dot_product_attention
-from ..data.sessions import hit_rate_at_k
+from ..metrics import hit_rate_at_k, rouge_n
 from . import ExerciseFailure, call, expect_close, run_checks
 
 
@@ -60,15 +59,6 @@ def check_hit_rate_at_k(fn) -> object:
     return run_checks("hit_rate_at_k", fn, [case(50, 20, 1, 0), case(200, 30, 10, 1), case(64, 12, 5, 2)])
 
 
-def _rouge2_f1(candidate: list[str], reference: list[str]) -> float:
-    grams = [Counter(zip(tokens, tokens[1:])) for tokens in (candidate, reference)]
-    overlap = sum((grams[0] & grams[1]).values())
-    if overlap == 0:
-        return 0.0
-    precision, recall = overlap / sum(grams[0].values()), overlap / sum(grams[1].values())
-    return 2 * precision * recall / (precision + recall)
-
-
 def check_rouge2_f1(fn) -> object:
     """``fn(candidate, reference) -> float``: F1 of clipped bigram overlap (0 when none)."""
     pairs = [
@@ -84,7 +74,7 @@ def check_rouge2_f1(fn) -> object:
             got = f(list(candidate), list(reference))
             if not isinstance(got, (int, float)) or isinstance(got, bool):
                 raise ExerciseFailure(f"should return a float, got {type(got).__name__}")
-            want = _rouge2_f1(candidate, reference)
+            want = rouge_n(candidate, reference, n=2)
             if not math.isclose(got, want, abs_tol=1e-9):
                 raise ExerciseFailure(
                     f"candidate {candidate}, reference {reference}: expected {want:.4f}, got {got:.4f}"

@@ -1,0 +1,1192 @@
+"""Every public function and constructor refuses malformed input with a ``ValueError`` that names the argument.
+
+Property-based (hypothesis). Strategies generate non-positive or non-int sizes, NaN/inf
+hyper-parameters, out-of-range ids, float ids, wrong ranks, lists instead of tensors and
+strings instead of lists; each group also checks that valid generated inputs are accepted.
+Grouped by module, in the order of ``seqattn_lib``.
+"""
+
+import math
+import re
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from seqattn_lib import attention, checks, efficiency, metrics, rnn, seq2seq, train
+from seqattn_lib.attention import MultiHeadAttention
+from seqattn_lib.data import digits, sessions, shakespeare, speech, synthetic, timeseries, translation, vocab
+
+few = settings(max_examples=25, deadline=None)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _restore_torch_random_state():
+    """These tests build models, which draws random numbers: leave the global stream as it was."""
+    with torch.random.fork_rng(devices=[]):
+        yield
+
+
+def refused(name: str):
+    """``pytest.raises`` for a ``ValueError`` whose message names ``name`` as a whole word."""
+    return pytest.raises(ValueError, match=rf"(?<![\w.]){re.escape(name)}(?!\w)")
+
+
+# ---------------------------------------------------------------- strategies
+NAN_INF = st.sampled_from([math.nan, math.inf, -math.inf])
+NOT_A_NUMBER = st.sampled_from(["1", None, [1.0], True, torch.tensor(1.0)])
+NOT_FINITE = st.one_of(NAN_INF, NOT_A_NUMBER)
+NOT_POSITIVE = st.one_of(NOT_FINITE, st.floats(max_value=0.0, allow_nan=False), st.integers(max_value=0))
+NOT_POSITIVE_INT = st.one_of(
+    st.integers(-(10**6), 0), st.floats(allow_nan=True), st.booleans(), st.text(max_size=2), st.none()
+)
+NOT_AN_INT = st.one_of(st.floats(allow_nan=True), st.booleans(), st.text(max_size=2), st.just([1]))
+NOT_A_GENERATOR = st.sampled_from([0, "seed", 1.5, torch.tensor(0)])
+CORRUPTIONS = ("list", "rank", "float64", "int", "meta")
+
+
+def out_of_range(size: int):
+    """Ids that ``nn.Embedding(size, ...)`` would refuse."""
+    return st.one_of(st.integers(size, size + 10**6), st.integers(-(10**6), -1))
+
+
+def corrupt(x: torch.Tensor, kind: str):
+    """``x`` made malformed: a list, one extra dimension, the wrong dtype, or on another device ("meta")."""
+    if kind == "meta":
+        return x.to("meta")
+    return {"list": x.tolist(), "rank": x[None], "float64": x.double(), "int": x.long(), "float": x.float()}[kind]
+
+
+def with_bad_id(ids: torch.Tensor, bad: int, where: int) -> torch.Tensor:
+    ids = ids.clone()
+    ids.view(-1)[where % ids.numel()] = bad
+    return ids
+
+
+def test_refused_matches_whole_names_only():
+    with refused("x"):
+        raise ValueError("x must be a tensor")
+    for message in ("max must be a tensor", "batch.x must be a tensor"):
+        with pytest.raises(AssertionError, match="Regex pattern did not match"):
+            with refused("x"):
+                raise ValueError(message)
+
+
+# ---------------------------------------------------------------- checks
+@few
+@given(bad=NOT_AN_INT)
+def test_check_int_refuses_non_ints(bad):
+    with refused("n"):
+        checks.check_int(bad, "n")
+
+
+@few
+@given(value=st.integers(-50, 50), low=st.integers(-20, 20), width=st.integers(1, 20))
+def test_check_int_bounds(value, low, width):
+    if low <= value < low + width:
+        assert checks.check_int(value, "n", low, low + width) == value
+    else:
+        with refused("n"):
+            checks.check_int(value, "n", low, low + width)
+
+
+@few
+@given(bad=NOT_POSITIVE, good=st.floats(1e-6, 1e6))
+def test_check_finite(bad, good):
+    assert checks.check_finite(good, "lr", positive=True) == good
+    with refused("lr"):
+        checks.check_finite(bad, "lr", positive=True)
+
+
+@few
+@given(size=st.integers(1, 20), data=st.data())
+def test_check_ids_and_id_list(size, data):
+    ids = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=6))
+    assert checks.check_id_list(ids, "ids", size) == ids
+    checks.check_ids(torch.tensor(ids), "ids", size)
+    bad = with_bad_id(torch.tensor(ids), data.draw(out_of_range(size)), data.draw(st.integers(0, 5)))
+    for value in (bad, bad.tolist(), torch.tensor(ids).float(), "".join(map(str, ids))):
+        with refused("ids"):
+            checks.check_id_list(value, "ids", size)
+
+
+@few
+@given(
+    words=st.lists(st.text(max_size=4), max_size=4),
+    bad=st.one_of(st.text(), st.integers(), st.none()),
+    bad_item=st.one_of(st.integers(), st.none(), st.binary(max_size=2)),
+)
+def test_check_str_list_and_generator(words, bad, bad_item):
+    assert checks.check_str_list(words, "tokens") == words
+    for value in (bad, words + [bad_item]):
+        with refused("tokens"):
+            checks.check_str_list(value, "tokens")
+    with refused("generator"):
+        checks.check_generator(bad if bad is not None else "0")
+
+
+# ---------------------------------------------------------------- seq2seq
+V_SRC, V_TGT, BOS, EOS = 11, 9, 2, 3
+with torch.random.fork_rng(devices=[]):
+    torch.manual_seed(0)
+    S2S = [
+        seq2seq.Decoder(V_SRC, V_TGT, 8, 16).eval(),
+        seq2seq.AttentionDecoder(V_SRC, V_TGT, 8, 16, "additive").eval(),
+        seq2seq.AttentionDecoder(V_SRC, V_TGT, 8, 16, "multiplicative").eval(),
+    ]
+
+
+@st.composite
+def src_batches(draw):
+    """A valid ``(src, src_lengths)``: 1-3 examples of 1-5 positions, ids in ``[0, V_SRC)``."""
+    batch, n = draw(st.integers(1, 3)), draw(st.integers(1, 5))
+    lengths = draw(st.lists(st.integers(1, n), min_size=batch, max_size=batch))
+    ids = draw(st.lists(st.integers(0, V_SRC - 1), min_size=batch * n, max_size=batch * n))
+    return torch.tensor(ids).view(batch, n), torch.tensor(lengths)
+
+
+def tiny_task() -> translation.TranslationTask:
+    pairs = [("one two", "12"), ("three", "3"), ("two one", "21"), ("one", "1")]
+    src_vocab = vocab.Vocab((vocab.tokenize_words(s) for s, _ in pairs))
+    tgt_vocab = vocab.Vocab((vocab.tokenize_chars(t) for _, t in pairs), specials=True)
+    return translation.TranslationTask(
+        "tiny", pairs, pairs[:1], pairs[1:2], vocab.tokenize_words, vocab.tokenize_chars, src_vocab, tgt_vocab
+    )
+
+
+TASK = tiny_task()
+SRC, LENGTHS = torch.tensor([[4, 5, 6], [7, 0, 0]]), torch.tensor([3, 1])
+MEMORY = S2S[1].encode(SRC, LENGTHS)
+
+S2S_SIZES = {
+    "src_vocab": lambda v: seq2seq.AttentionDecoder(v, V_TGT, 4, 4),
+    "tgt_vocab": lambda v: seq2seq.Decoder(V_SRC, v, 4, 4),
+    "d_emb": lambda v: seq2seq.Decoder(V_SRC, V_TGT, v, 4),
+    "d_hidden": lambda v: seq2seq.AttentionDecoder(V_SRC, V_TGT, 4, v),
+    "d_attention": lambda v: seq2seq.AttentionDecoder(V_SRC, V_TGT, 4, 4, d_attention=v),
+    "vocab_size": lambda v: seq2seq.Encoder(v, 4, 4),
+    "max_len": lambda v: seq2seq.greedy_decode(S2S[0], SRC, LENGTHS, BOS, EOS, max_len=v),
+    "beam_size": lambda v: seq2seq.beam_search(S2S[1], SRC[:1], LENGTHS[:1], BOS, EOS, beam_size=v),
+    "steps": lambda v: seq2seq.fit(S2S[0], TASK, steps=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(S2S_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_seq2seq_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        S2S_SIZES[name](bad)
+
+
+@few
+@given(model=st.sampled_from(S2S), data=src_batches(), n_tgt=st.integers(1, 4), max_len=st.integers(1, 6))
+def test_seq2seq_valid_inputs_are_accepted(model, data, n_tgt, max_len):
+    src, lengths = data
+    tgt = torch.full((len(src), n_tgt), BOS)
+    assert model(src, lengths, tgt).shape == (len(src), n_tgt, V_TGT)
+    tokens, _ = seq2seq.greedy_decode(model, src, lengths, BOS, EOS, max_len)
+    assert len(tokens) == len(src) and all(len(t) <= max_len and all(0 <= i < V_TGT for i in t) for t in tokens)
+    best, score = seq2seq.beam_search(model, src[:1], lengths[:1], BOS, EOS, beam_size=2, max_len=max_len, alpha=0.5)
+    assert len(best) <= max_len and math.isfinite(score)
+    assert math.isfinite(seq2seq.sequence_log_prob(model, src[:1], lengths[:1], best, BOS, EOS))
+
+
+@few
+@given(model=st.sampled_from(S2S), data=src_batches(), bad=out_of_range(V_SRC), where=st.integers(0, 20))
+def test_seq2seq_refuses_out_of_vocabulary_source_ids(model, data, bad, where):
+    src, lengths = data
+    src = with_bad_id(src, bad, where)
+    with refused("src"):
+        model.encode(src, lengths)
+    with refused("src"):
+        seq2seq.greedy_decode(model, src, lengths, BOS, EOS)
+
+
+@few
+@given(model=st.sampled_from(S2S), data=src_batches(), kind=st.sampled_from(["list", "rank", "float", "meta"]))
+def test_seq2seq_refuses_malformed_source(model, data, kind):
+    src, lengths = data
+    with refused("src"):
+        model(corrupt(src, kind), lengths, torch.full((len(src), 2), BOS))
+
+
+@few
+@given(model=st.sampled_from(S2S), data=src_batches(), bad=st.one_of(st.integers(-5, 0), st.integers(6, 50)))
+def test_seq2seq_refuses_lengths_outside_1_to_n_src(model, data, bad):
+    src, lengths = data
+    lengths = lengths.clone()
+    lengths[0] = bad
+    with refused("src_lengths"):
+        model.encode(src, lengths)
+    with refused("src_lengths"):
+        model.encode(src, lengths.float())
+
+
+@few
+@given(model=st.sampled_from(S2S), data=src_batches(), bad=out_of_range(V_TGT), where=st.integers(0, 20))
+def test_seq2seq_refuses_out_of_vocabulary_target_ids(model, data, bad, where):
+    src, lengths = data
+    tgt = with_bad_id(torch.full((len(src), 3), BOS), bad, where)
+    with refused("tgt_in"):
+        model(src, lengths, tgt)
+    memory = model.encode(src, lengths)
+    with refused("y"):
+        model.decode(tgt, model.init_state(memory), memory)
+    batch = translation.Batch(src, lengths, torch.full_like(tgt, BOS), tgt)
+    with refused("batch.tgt_out"):
+        seq2seq.seq2seq_loss(model, batch)
+
+
+@few
+@given(
+    model=st.sampled_from(S2S),
+    kind=st.sampled_from(["list", "rank", "float64", "meta"]),
+    bad_memory=st.sampled_from([None, "memory", "tuple", "H"]),
+)
+def test_seq2seq_decode_refuses_malformed_state_and_memory(model, kind, bad_memory):
+    memory = model.encode(SRC, LENGTHS)
+    state, y = model.init_state(memory), torch.full((2, 1), BOS)
+    with refused("state"):
+        model.decode(y, corrupt(state, kind), memory)
+    bad_memory = {"tuple": (memory.H, memory.mask, memory.s_0), "H": memory.H}.get(bad_memory, bad_memory)
+    with refused("memory"):
+        model.decode(y, state, bad_memory)
+    with refused("memory"):
+        model.init_state(bad_memory)
+    if isinstance(model, seq2seq.AttentionDecoder):
+        with refused("s"):
+            model.attend(corrupt(state[:, None], kind), memory)
+        with refused("memory"):
+            model.attend(state[:, None], bad_memory)
+
+
+@few
+@given(kind=st.sampled_from(["list", "rank", "float", "meta"]))
+def test_memory_refuses_malformed_mask(kind):
+    with refused("memory.mask"):
+        seq2seq.Memory(MEMORY.H, corrupt(MEMORY.mask, kind), MEMORY.s_0)
+
+
+@few
+@given(
+    model=st.sampled_from(S2S),
+    bad=st.one_of(out_of_range(V_TGT), NOT_AN_INT),
+    which=st.sampled_from(["bos_id", "eos_id"]),
+)
+def test_decoding_refuses_bad_special_ids(model, bad, which):
+    ids = {"bos_id": BOS, "eos_id": EOS, which: bad}
+    with refused(which):
+        seq2seq.greedy_decode(model, SRC, LENGTHS, ids["bos_id"], ids["eos_id"])
+    with refused(which):
+        seq2seq.sequence_log_prob(model, SRC[:1], LENGTHS[:1], [4], ids["bos_id"], ids["eos_id"])
+    with refused("bos_id"):
+        seq2seq.greedy_decode(model, SRC, LENGTHS, EOS, EOS)
+
+
+@few
+@given(alpha=NOT_FINITE)
+def test_length_penalty_must_be_finite(alpha):
+    with refused("alpha"):
+        seq2seq.beam_search(S2S[1], SRC[:1], LENGTHS[:1], BOS, EOS, alpha=alpha)
+    with refused("alpha"):
+        seq2seq.length_normalised_score(torch.tensor([-2.0]), torch.tensor([2]), alpha)
+
+
+@few
+@given(
+    log_prob=st.lists(st.floats(-50, 0), min_size=2, max_size=4),
+    bad=st.integers(-5, 0),
+    alpha=st.floats(-2, 2),
+)
+def test_length_normalised_score_lengths(log_prob, bad, alpha):
+    lp = torch.tensor(log_prob)
+    lengths = torch.arange(1, len(lp) + 1)
+    assert torch.allclose(seq2seq.length_normalised_score(lp, lengths, alpha), lp / lengths.float() ** alpha)
+    for length in (torch.full_like(lengths, bad), lengths.tolist(), torch.arange(1, len(lp) + 2), lengths.bool()):
+        with refused("length"):
+            seq2seq.length_normalised_score(lp, length, alpha)
+
+
+@few
+@given(
+    bad=st.one_of(
+        st.text(min_size=1, max_size=3),
+        st.lists(out_of_range(V_TGT), min_size=1, max_size=3),
+        st.lists(st.floats(0, 5), min_size=1, max_size=3),
+    )
+)
+def test_sequence_log_prob_refuses_bad_tokens(bad):
+    with refused("tokens"):
+        seq2seq.sequence_log_prob(S2S[1], SRC[:1], LENGTHS[:1], bad, BOS, EOS)
+
+
+@few
+@given(bad=st.sampled_from([(SRC, LENGTHS), None, "batch", {}]))
+def test_seq2seq_loss_refuses_other_batches_and_models(bad):
+    with refused("batch"):
+        seq2seq.seq2seq_loss(S2S[0], bad)
+    with refused("model"):
+        seq2seq.seq2seq_loss(nn.Linear(2, 2), TASK.batch(TASK.train))
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    lr=NOT_POSITIVE,
+    seed=NOT_AN_INT,
+    log_every=NOT_POSITIVE_INT.filter(lambda v: v is not None),
+    steps=st.integers(1, 3),
+    good_lr=st.floats(1e-4, 1e-1),
+)
+def test_fit_refuses_bad_hyper_parameters_and_accepts_good_ones(lr, seed, log_every, steps, good_lr):
+    model = seq2seq.AttentionDecoder(len(TASK.src_vocab), len(TASK.tgt_vocab), 4, 8)
+    with refused("lr"):
+        seq2seq.fit(model, TASK, steps=1, lr=lr)
+    with refused("seed"):
+        seq2seq.fit(model, TASK, steps=1, seed=seed)
+    with refused("log_every"):
+        seq2seq.fit(model, TASK, steps=1, log_every=log_every)
+    with refused("task"):
+        seq2seq.fit(model, TASK.train, steps=1)
+    history = seq2seq.fit(model, TASK, steps=steps, batch_size=2, lr=good_lr, seed=0, verbose=False)
+    assert history.steps == steps
+
+
+# ---------------------------------------------------------------- rnn
+with torch.random.fork_rng(devices=[]):
+    torch.manual_seed(0)
+    LM = rnn.CharLM(10, 4, 8).eval()
+    STACK = rnn.RNN(3, 4, n_layers=2)
+
+RNN_SIZES = {
+    "d_in": lambda v: rnn.RNNCell(v, 4),
+    "d_h": lambda v: rnn.RNN(3, v),
+    "n_layers": lambda v: rnn.CharLM(10, 4, 8, n_layers=v),
+    "vocab_size": lambda v: rnn.CharLM(v, 4, 8),
+    "d_emb": lambda v: rnn.CharLM(10, v, 8),
+    "n_new": lambda v: rnn.generate(LM, torch.tensor([[1, 2]]), v),
+}
+RNN_POSITIVE = {
+    "radius": lambda v: rnn.scaled_orthogonal(4, v),
+    "max_norm": lambda v: rnn.clip_grad_norm([torch.ones(3)], v),
+    "temperature": lambda v: rnn.temperature_probs(torch.zeros(5), v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RNN_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_rnn_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        RNN_SIZES[name](bad)
+
+
+@pytest.mark.parametrize("name", sorted(RNN_POSITIVE))
+@few
+@given(bad=NOT_POSITIVE)
+def test_rnn_hyper_parameters_must_be_finite_and_positive(name, bad):
+    with refused(name):
+        RNN_POSITIVE[name](bad)
+
+
+@few
+@given(
+    batch=st.integers(1, 3),
+    d_in=st.integers(1, 4),
+    d_h=st.integers(1, 4),
+    which=st.sampled_from(["x_t", "h_prev"]),
+    kind=st.sampled_from(CORRUPTIONS),
+)
+def test_rnn_step_refuses_malformed_inputs(batch, d_in, d_h, which, kind):
+    W_xh, W_hh, b_h = torch.randn(d_h, d_in), torch.randn(d_h, d_h), torch.randn(d_h)
+    args = {"x_t": torch.randn(batch, d_in), "h_prev": torch.zeros(batch, d_h)}
+    h = rnn.rnn_step(args["x_t"], args["h_prev"], W_xh, W_hh, b_h)
+    assert h.shape == (batch, d_h) and (h.abs() < 1).all()
+    args[which] = corrupt(args[which], kind)
+    with refused(which):
+        rnn.rnn_step(args["x_t"], args["h_prev"], W_xh, W_hh, b_h)
+    with refused("x"):
+        rnn.state_gradient_norms(corrupt(torch.randn(batch, 2, d_in), kind), W_xh, W_hh, b_h)
+
+
+@few
+@given(
+    batch=st.integers(1, 3), T=st.integers(1, 4), which=st.sampled_from(["x", "h0"]), kind=st.sampled_from(CORRUPTIONS)
+)
+def test_rnn_forward_refuses_malformed_inputs(batch, T, which, kind):
+    args = {"x": torch.randn(batch, T, 3), "h0": torch.zeros(2, batch, 4)}
+    assert STACK(**args)[0].shape == (batch, T, 4)
+    args[which] = corrupt(args[which], kind)
+    with refused(which):
+        STACK(**args)
+
+
+@few
+@given(bad=st.sampled_from([nn.GRU(3, 4), nn.LSTM(3, 4), "rnn", None]))
+def test_copy_from_torch_refuses_other_modules(bad):
+    with refused("reference"):
+        rnn.RNN(3, 4).copy_from_torch(bad)
+
+
+@few
+@given(bad=st.one_of(st.text(max_size=3), st.just(torch.ones(3)), st.just([torch.ones(3, dtype=torch.long)])))
+def test_clip_grad_norm_refuses_non_lists(bad):
+    with refused("grads") if not isinstance(bad, list) else refused("grads[0]"):
+        rnn.clip_grad_norm(bad, 1.0)
+
+
+@few
+@given(batch=st.integers(1, 3), T=st.integers(1, 5), bad=out_of_range(10), where=st.integers(0, 20), data=st.data())
+def test_char_lm_refuses_out_of_vocabulary_ids(batch, T, bad, where, data):
+    ids = torch.tensor(data.draw(st.lists(st.integers(0, 9), min_size=batch * T, max_size=batch * T))).view(batch, T)
+    logits, h = LM(ids)
+    assert logits.shape == (batch, T, 10) and h.shape == (1, batch, 8)
+    assert rnn.lm_loss(LM, (ids, ids)).dim() == 0
+    with refused("ids"):
+        LM(with_bad_id(ids, bad, where))
+    with refused("ids"):
+        LM(ids.float())
+    with refused("y"):
+        rnn.lm_loss(LM, (ids, with_bad_id(ids, bad, where)))
+    with refused("h0"):
+        LM(ids, torch.zeros(1, batch, 8, dtype=torch.float64))
+    with refused("batch"):
+        rnn.lm_loss(LM, ids)
+
+
+@few
+@given(
+    prompt=st.lists(st.integers(0, 9), min_size=1, max_size=4),
+    n_new=st.integers(1, 5),
+    temperature=st.floats(0.1, 5.0),
+    seed=st.integers(0, 2**31),
+)
+def test_generate_valid_inputs_are_accepted(prompt, n_new, temperature, seed):
+    out = rnn.generate(LM, torch.tensor([prompt]), n_new, temperature, torch.Generator().manual_seed(seed))[0].tolist()
+    assert out[: len(prompt)] == prompt and len(out) == len(prompt) + n_new and all(0 <= i < 10 for i in out)
+
+
+@few
+@given(
+    prompt=st.one_of(
+        st.text(max_size=4),
+        st.lists(out_of_range(10), min_size=1, max_size=3).map(lambda ids: torch.tensor([ids])),
+        st.lists(st.floats(0, 9), min_size=1, max_size=3).map(lambda ids: torch.tensor([ids])),
+        st.lists(st.integers(0, 9), min_size=1, max_size=3),  # a list, not a tensor
+        st.just(torch.zeros(1, 0, dtype=torch.long)),
+    ),
+    temperature=st.one_of(NOT_FINITE, st.floats(max_value=-1e-6, allow_nan=False), st.integers(max_value=-1)),
+    generator=NOT_A_GENERATOR,
+)
+def test_generate_refuses_bad_prompts_temperatures_and_generators(prompt, temperature, generator):
+    with refused("idx"):
+        rnn.generate(LM, prompt, 3)
+    with refused("temperature"):
+        rnn.generate(LM, torch.tensor([[1]]), 3, temperature)
+    with refused("generator"):
+        rnn.generate(LM, torch.tensor([[1]]), 3, 1.0, generator)
+    with refused("generator"):
+        rnn.scaled_orthogonal(4, 1.0, generator)
+
+
+# ---------------------------------------------------------------- train
+with torch.random.fork_rng(devices=[]):
+    LINEAR = nn.Linear(2, 1)
+OPT = torch.optim.SGD(LINEAR.parameters(), 0.1)
+
+
+def linear_loss(model, batch):
+    return model(batch).pow(2).mean()
+
+
+def run_train(**kwargs):
+    args = dict(
+        model=LINEAR, get_batch=lambda: torch.ones(4, 2), loss_fn=linear_loss, optimizer=OPT, steps=2, verbose=False
+    )
+    return train.train(**{**args, **kwargs})
+
+
+TRAIN_SIZES = ("steps", "eval_every", "log_every")
+
+
+@pytest.mark.parametrize("name", TRAIN_SIZES)
+@few
+@given(bad=NOT_POSITIVE_INT.filter(lambda v: v is not None))
+def test_train_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        run_train(**{name: bad})
+
+
+@few
+@given(clip=NOT_POSITIVE.filter(lambda v: v is not None))
+def test_train_clip_must_be_finite_and_positive(clip):
+    with refused("clip"):
+        run_train(clip=clip)
+
+
+@few
+@given(
+    name=st.sampled_from(["model", "get_batch", "loss_fn", "optimizer", "eval_fn", "scheduler"]),
+    bad=st.sampled_from([1, "x", [1]]),
+)
+def test_train_refuses_wrong_types(name, bad):
+    with refused(name):
+        run_train(**{name: bad})
+    with refused("loss_fn"):
+        run_train(loss_fn=lambda m, b: 1.0)
+
+
+@few
+@given(steps=st.integers(1, 6), eval_every=st.integers(1, 4), clip=st.one_of(st.none(), st.floats(0.1, 10)))
+def test_train_valid_inputs_are_accepted(steps, eval_every, clip):
+    history = run_train(steps=steps, eval_every=eval_every, clip=clip, eval_fn=lambda m: {"w": m.weight.sum()})
+    assert history.steps == steps and history.metrics["loss"][-1][0] == steps and math.isfinite(history.last("w"))
+
+
+@few
+@given(step=st.one_of(st.integers(max_value=-1), NOT_AN_INT), value=st.sampled_from(["x", [1, 2], torch.ones(2), None]))
+def test_history_log_refuses_bad_steps_and_values(step, value):
+    h = train.History()
+    with refused("step"):
+        h.log(step, loss=1.0)
+    with refused("acc"):
+        h.log(1, acc=value)
+    with refused("model"):
+        train.count_parameters(value)
+
+
+# ---------------------------------------------------------------- efficiency
+with torch.random.fork_rng(devices=[]):
+    torch.manual_seed(0)
+    MHA = MultiHeadAttention(8, 2)
+    CLASSIFIERS = {
+        kind: efficiency.AttentionClassifier(7, 3, 6, 8, 2, kind, 2).eval() for kind in ("full", "window", "linear")
+    }
+
+EFFICIENCY_SIZES = {
+    "n": lambda v: efficiency.sliding_window_mask(v, 2),
+    "window": lambda v: efficiency.local_attention(torch.ones(1, 3, 2), torch.ones(1, 3, 2), torch.ones(1, 3, 2), v),
+    "repeat": lambda v: efficiency.time_call(lambda: None, v),
+    "vocab_size": lambda v: efficiency.AttentionClassifier(v, 3, 6),
+    "n_classes": lambda v: efficiency.AttentionClassifier(7, v, 6),
+    "max_len": lambda v: efficiency.AttentionClassifier(7, 3, v),
+    "d_model": lambda v: efficiency.AttentionClassifier(7, 3, 6, d_model=v),
+    "n_heads": lambda v: efficiency.AttentionClassifier(7, 3, 6, n_heads=v),
+}
+EFFICIENCY_POSITIVE = {
+    "eps": lambda v: efficiency.linear_attention(torch.ones(1, 3, 2), torch.ones(1, 3, 2), torch.ones(1, 3, 2), v),
+    "T": lambda v: efficiency.distillation_loss(torch.zeros(2, 3), torch.zeros(2, 3), torch.tensor([0, 1]), T=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EFFICIENCY_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_efficiency_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        EFFICIENCY_SIZES[name](bad)
+
+
+@pytest.mark.parametrize("name", sorted(EFFICIENCY_POSITIVE))
+@few
+@given(bad=NOT_POSITIVE)
+def test_efficiency_hyper_parameters_must_be_finite_and_positive(name, bad):
+    with refused(name):
+        EFFICIENCY_POSITIVE[name](bad)
+
+
+@few
+@given(
+    batch=st.integers(1, 2),
+    n=st.integers(1, 5),
+    d=st.integers(1, 4),
+    window=st.integers(1, 6),
+    which=st.sampled_from(["q", "k", "v"]),
+    kind=st.sampled_from(CORRUPTIONS),
+)
+def test_local_and_linear_attention_refuse_malformed_tensors(batch, n, d, window, which, kind):
+    args = {name: torch.randn(batch, n, d) for name in ("q", "k", "v")}
+    assert efficiency.local_attention(**args, window=window).shape == (batch, n, d)
+    assert efficiency.linear_attention(**args).shape == (batch, n, d)
+    args[which] = corrupt(args[which], kind)
+    named = "k" if which == "q" and kind in ("float64", "meta") else which  # k then disagrees with q
+    with refused(named):
+        efficiency.local_attention(**args, window=window)
+    with refused(named):
+        efficiency.linear_attention(**args)
+
+
+@few
+@given(heads=st.one_of(st.integers(0, 1), st.lists(st.one_of(out_of_range(2), NOT_AN_INT), min_size=1, max_size=2)))
+def test_prune_heads_refuses_bad_heads(heads):
+    with refused("heads"):
+        efficiency.prune_heads(MHA, heads)
+    with refused("mha"):
+        efficiency.prune_heads(nn.Linear(2, 2), [0])
+
+
+@few
+@given(
+    batch=st.integers(1, 4),
+    n_classes=st.integers(2, 5),
+    alpha=st.floats(0, 1),
+    T=st.floats(0.1, 5),
+    bad=st.data(),
+)
+def test_distillation_loss(batch, n_classes, alpha, T, bad):
+    s, t = torch.randn(batch, n_classes), torch.randn(batch, n_classes)
+    y = torch.randint(n_classes, (batch,))
+    assert efficiency.distillation_loss(s, t, y, T, alpha).dim() == 0
+    with refused("targets"):
+        efficiency.distillation_loss(s, t, with_bad_id(y, bad.draw(out_of_range(n_classes)), 0), T, alpha)
+    with refused("targets"):
+        efficiency.distillation_loss(s, t, y.float(), T, alpha)
+    with refused("teacher_logits"):
+        efficiency.distillation_loss(s, t.double(), y, T, alpha)
+    with refused("alpha"):
+        efficiency.distillation_loss(
+            s, t, y, T, bad.draw(st.one_of(NOT_FINITE, st.floats(1.001, 9), st.floats(-9, -0.001)))
+        )
+
+
+@few
+@given(bad=st.sampled_from([None, "model", [nn.Linear(2, 2)], 3]))
+def test_efficiency_refuses_non_modules_and_non_functions(bad):
+    for fn in (efficiency.model_size_bytes, efficiency.quantize_dynamic_int8):
+        with refused("model"):
+            fn(bad)
+    for fn in (efficiency.time_call, efficiency.count_flops):
+        with refused("fn"):
+            fn(bad)
+
+
+@few
+@given(
+    x=st.lists(st.integers(1, 1000).map(float), min_size=2, max_size=6, unique=True),
+    b=st.floats(-3, 3),
+    bad=NOT_POSITIVE,
+    where=st.integers(0, 5),
+    which=st.sampled_from(["x", "y"]),
+)
+def test_power_law_exponent(x, b, bad, where, which):
+    args = {"x": x, "y": [v**b for v in x]}
+    assert efficiency.power_law_exponent(**args) == pytest.approx(b, abs=1e-6)
+    assert efficiency.power_law_exponent(torch.tensor(x), torch.tensor(args["y"])) == pytest.approx(b, abs=1e-3)
+    with refused(which):
+        efficiency.power_law_exponent(**{**args, which: "".join(map(str, args[which]))})
+    args[which][where % len(x)] = bad
+    with refused(which):
+        efficiency.power_law_exponent(**args)
+
+
+@few
+@given(kind=st.sampled_from(sorted(CLASSIFIERS)), batch=st.integers(1, 3), n=st.integers(1, 6), data=st.data())
+def test_attention_classifier_ids(kind, batch, n, data):
+    model = CLASSIFIERS[kind]
+    idx = torch.tensor(data.draw(st.lists(st.integers(0, 6), min_size=batch * n, max_size=batch * n))).view(batch, n)
+    assert model(idx).shape == (batch, 3)
+    with refused("idx"):
+        model(with_bad_id(idx, data.draw(out_of_range(7)), data.draw(st.integers(0, 20))))
+    with refused("idx"):
+        model(corrupt(idx, data.draw(st.sampled_from(["list", "rank", "float", "meta"]))))
+    with refused("idx"):
+        model(torch.zeros(batch, 7, dtype=torch.long))  # longer than max_len=6
+    with refused("x"):
+        model.classify(corrupt(model.embed(idx), data.draw(st.sampled_from(CORRUPTIONS))))
+
+
+# ---------------------------------------------------------------- metrics
+@few
+@given(
+    bad=st.one_of(st.floats(max_value=-1e-9), st.just(math.nan), st.sampled_from(["1", None, True, torch.tensor(1.0)]))
+)
+def test_perplexity_refuses_non_numbers(bad):
+    with refused("mean_nll"):
+        metrics.perplexity(bad)
+
+
+@few
+@given(batch=st.integers(1, 4), n_classes=st.integers(2, 5), data=st.data())
+def test_accuracy(batch, n_classes, data):
+    logits, targets = torch.randn(batch, n_classes), torch.randint(n_classes, (batch,))
+    assert 0 <= metrics.accuracy(logits, targets) <= 1
+    ignored = metrics.accuracy(logits, with_bad_id(targets, -100, 0), ignore_index=-100)
+    assert math.isnan(ignored) if batch == 1 else 0 <= ignored <= 1
+    bad = with_bad_id(
+        targets, data.draw(out_of_range(n_classes).filter(lambda v: v != -100)), data.draw(st.integers(0, 9))
+    )
+    with refused("targets"):
+        metrics.accuracy(logits, bad)
+    with refused("targets"):
+        metrics.accuracy(logits, bad, ignore_index=-100)
+    with refused("targets"):
+        metrics.accuracy(logits, corrupt(targets, data.draw(st.sampled_from(["float", "meta", "rank"]))))
+    with refused("logits"):
+        metrics.accuracy(logits.tolist(), targets)
+    with refused("ignore_index"):
+        metrics.accuracy(logits, targets, ignore_index=data.draw(NOT_AN_INT))
+
+
+TEXTS = st.lists(st.text(alphabet="ab ", max_size=4), min_size=1, max_size=4)
+
+
+@few
+@given(
+    hyps=TEXTS,
+    which=st.sampled_from(["hypotheses", "references"]),
+    bad=st.one_of(st.text(max_size=5), st.just([1]), st.just(None)),
+)
+def test_exact_match_and_bleu_refuse_strings_and_non_strings(hyps, which, bad):
+    assert metrics.exact_match(hyps, hyps).all()
+    args = {"hypotheses": hyps, "references": list(hyps)}
+    args[which] = bad if not isinstance(bad, list) else bad * len(hyps)
+    for fn in (metrics.exact_match, metrics.bleu):
+        with refused(which):
+            fn(**args)
+
+
+# ---------------------------------------------------------------- data.vocab
+VOCAB = vocab.Vocab("abcab", specials=True)
+
+
+@few
+@given(bad=st.one_of(st.integers(), st.none(), st.lists(st.text(max_size=2), max_size=2), st.binary(max_size=2)))
+def test_tokenizers_refuse_non_strings(bad):
+    for fn in (vocab.tokenize_chars, vocab.tokenize_words):
+        with refused("text"):
+            fn(bad)
+
+
+@few
+@given(min_freq=NOT_POSITIVE_INT, tokens=st.one_of(st.integers(), st.just([["a", 1]]), st.just([[None]])))
+def test_vocab_constructor(min_freq, tokens):
+    with refused("min_freq"):
+        vocab.Vocab("abc", min_freq=min_freq)
+    with refused("tokens"):
+        vocab.Vocab(tokens)
+
+
+@few
+@given(
+    text=st.text(alphabet="abcxyz", max_size=8),
+    bad=st.one_of(st.lists(st.integers(), min_size=1, max_size=3), st.just([None]), st.integers()),
+)
+def test_vocab_encode(text, bad):
+    ids = VOCAB.encode(list(text), bos=True, eos=True)
+    assert VOCAB.decode(ids) == [t if t in VOCAB.stoi else "<unk>" for t in text]
+    assert VOCAB.decode(torch.tensor(ids)) == VOCAB.decode(ids)
+    with refused("tokens"):
+        VOCAB.encode(bad)
+
+
+@few
+@given(bad=out_of_range(len(VOCAB)), kind=st.sampled_from(["list", "tensor", "float", "str"]))
+def test_vocab_decode_refuses_out_of_range_and_float_ids(bad, kind):
+    ids = {"list": [4, bad], "tensor": torch.tensor([4, bad]), "float": [4, 1.0], "str": "41"}[kind]
+    with refused("ids"):
+        VOCAB.decode(ids)
+
+
+@few
+@given(
+    seqs=st.lists(st.lists(st.integers(0, 20), min_size=1, max_size=5), min_size=1, max_size=4),
+    bad=st.one_of(st.text(min_size=1, max_size=3), st.lists(st.floats(0, 5), min_size=1, max_size=2)),
+    pad_id=NOT_AN_INT,
+)
+def test_pad_batch(seqs, bad, pad_id):
+    ids, lengths = vocab.pad_batch(seqs)
+    assert ids.shape == (len(seqs), max(map(len, seqs))) and lengths.tolist() == [len(s) for s in seqs]
+    with refused(f"seqs[{len(seqs)}]"):
+        vocab.pad_batch(seqs + [bad])
+    with refused("seqs"):
+        vocab.pad_batch("abc")
+    with refused("pad_id"):
+        vocab.pad_batch(seqs, pad_id)
+
+
+@few
+@given(lengths=st.lists(st.integers(0, 6), min_size=1, max_size=4), bad=st.integers(-5, -1), extra=st.integers(1, 3))
+def test_padding_mask(lengths, bad, extra):
+    mask = attention.padding_mask(torch.tensor(lengths))
+    assert mask.sum(1).tolist() == lengths
+    with refused("lengths"):
+        attention.padding_mask(torch.tensor(lengths + [bad]))
+    with refused("max_len"):
+        attention.padding_mask(torch.tensor(lengths), max(lengths) - extra if max(lengths) >= extra else -extra)
+    with refused("lengths"):
+        attention.padding_mask(lengths)
+
+
+# ---------------------------------------------------------------- data.translation
+@few
+@given(
+    numbers=st.one_of(
+        st.text(min_size=1, max_size=3),
+        st.lists(st.integers(max_value=-1), min_size=1, max_size=2),
+        st.lists(st.floats(0, 9), min_size=1, max_size=2),
+    ),
+    lang=st.sampled_from(["xx", "", None, 3, ["en"]]),
+)
+def test_number_pairs_refuses_bad_numbers_and_languages(numbers, lang):
+    with refused("numbers"):
+        translation.number_pairs(numbers)
+    with refused("src_lang"):
+        translation.number_pairs([1], src_lang=lang)
+    with refused("tgt_lang"):
+        translation.number_pairs([1], tgt_lang=lang)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    n=st.integers(1, 5),
+    seed=st.integers(0, 10**6),
+    locales=st.one_of(st.just("en_US"), st.just([]), st.just(["xx_YY"]), st.just([1])),
+    year=st.one_of(st.integers(max_value=0), st.integers(min_value=10000), NOT_AN_INT),
+)
+def test_date_pairs(n, seed, locales, year):
+    assert len(translation.date_pairs(n, seed=seed, locales=["de_DE"])) == n
+    with refused("locales"):
+        translation.date_pairs(n, seed=seed, locales=locales)
+    with refused("first_year"):
+        translation.date_pairs(n, first_year=year, last_year=2000)
+    with refused("last_year"):
+        translation.date_pairs(n, first_year=2000, last_year=year)
+    with refused("seed"):
+        translation.date_pairs(n, seed="1")
+
+
+@few
+@given(
+    fractions=st.lists(st.floats(0, 1), min_size=3, max_size=3).map(lambda f: [v / (sum(f) or 1) for v in f]),
+    bad=st.sampled_from([(math.nan, 0.5, 0.5), (math.inf, 0.0, 0.0), "0.8", (1.0,), ("a", "b", "c")]),
+    pairs=st.sampled_from(["ab", [("a",)], [("a", 1)], [["a", "b", "c"]], ("a", "b")]),
+)
+def test_split_pairs(fractions, bad, pairs):
+    good = [(f"s{i}", f"t{i}") for i in range(20)]
+    if abs(sum(fractions) - 1) < 1e-6:
+        assert sum(map(len, translation.split_pairs(good, tuple(fractions), seed=0))) == 20
+    with refused("fractions"):
+        translation.split_pairs(good, bad)
+    with refused("pairs"):
+        translation.split_pairs(pairs)
+    with refused("pairs"):
+        TASK.batch(pairs)
+
+
+@few
+@given(
+    kind=st.sampled_from(["list", "rank", "float", "meta"]),
+    which=st.sampled_from(["src", "src_lengths", "tgt_in", "tgt_out"]),
+)
+def test_batch_refuses_malformed_tensors(kind, which):
+    fields = vars(TASK.batch(TASK.train))
+    fields[which] = corrupt(fields[which], kind)
+    named = "src_lengths" if (which, kind) == ("src", "meta") else which  # the others must be on src's device
+    with refused(f"batch.{named}"):
+        translation.Batch(**fields)
+
+
+@few
+@given(data=st.data())
+def test_translation_task(data):
+    pairs = data.draw(st.lists(st.sampled_from(TASK.train), min_size=1, max_size=4))
+    batch = TASK.batch(pairs)
+    assert batch.src.shape[0] == len(pairs) and TASK.decode(batch.tgt_out[0]) == TASK.reference(pairs[0][1])
+    with refused("batch_size"):
+        TASK.sampler(data.draw(NOT_POSITIVE_INT))
+    with refused("tokens"):
+        TASK.detokenize(data.draw(st.one_of(st.text(max_size=3), st.just([1]))))
+    with refused("target"):
+        TASK.reference(data.draw(st.sampled_from([None, 1, ["12"]])))
+    with refused("ids"):
+        TASK.decode(data.draw(st.sampled_from(["12", [1.5], [99], torch.tensor([1.0])])))
+    name = data.draw(st.sampled_from(["train", "src_vocab", "tgt_tokenize"]))
+    with refused(name):
+        translation.TranslationTask(**{**vars(TASK), name: "abc"})
+
+
+TRANSLATION_SIZES = {
+    "n": lambda v: translation.random_numbers(v),
+    "max_digits": lambda v: translation.random_numbers(3, v),
+    "n_dates": lambda v: translation.load_task("dates", n_dates=v),
+    "n_numbers": lambda v: translation.load_task("numbers", n_numbers=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSLATION_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_translation_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        TRANSLATION_SIZES[name](bad)
+
+
+@few
+@given(
+    name=st.one_of(st.text(max_size=6), st.none()).filter(lambda s: s not in translation.TASKS),
+    path=st.sampled_from([None, 3, ["a"]]),
+)
+def test_load_task_and_bible_refuse_unknown_names_and_paths(name, path):
+    with refused("name"):
+        translation.load_task(name)
+    with refused("path"):
+        translation.load_bible(path)
+
+
+# ---------------------------------------------------------------- data.shakespeare
+TITLES = [t for _, t in shakespeare.list_plays()]
+
+
+@few
+@given(
+    title=st.one_of(st.text(max_size=8), st.sampled_from(["*", "ham*", "?amlet", "*/hamlet"]), st.integers()).filter(
+        lambda t: t not in TITLES
+    )
+)
+def test_play_titles_are_checked(title):
+    with refused("title"):
+        shakespeare.play_text(title)
+    with refused("titles"):
+        shakespeare.load_shakespeare("hamlet")
+    with refused("genres"):
+        shakespeare.list_plays("comedies")
+
+
+@few
+@given(
+    text=st.text(max_size=20), bad=st.one_of(NOT_FINITE, st.floats(1, 9), st.floats(-9, 0)), good=st.floats(0.01, 0.99)
+)
+def test_split_text(text, bad, good):
+    train_text, val_text = shakespeare.split_text(text, good)
+    assert train_text + val_text == text
+    with refused("val_fraction"):
+        shakespeare.split_text(text, bad)
+    with refused("text"):
+        shakespeare.split_text(list(text), good)
+
+
+SHAKESPEARE_SIZES = {
+    "batch_size": lambda v: shakespeare.lm_batch(torch.arange(20), v, 4),
+    "seq_len": lambda v: shakespeare.lm_batch(torch.arange(20), 2, v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAKESPEARE_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_lm_batch_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        SHAKESPEARE_SIZES[name](bad)
+
+
+@few
+@given(n=st.integers(2, 30), batch_size=st.integers(1, 4), data=st.data())
+def test_lm_batch(n, batch_size, data):
+    seq_len = data.draw(st.integers(1, n - 1))
+    x, y = shakespeare.lm_batch(torch.arange(n), batch_size, seq_len)
+    assert x.shape == y.shape == (batch_size, seq_len) and torch.equal(y, x + 1)
+    with refused("ids"):
+        shakespeare.lm_batch(corrupt(torch.arange(n), data.draw(st.sampled_from(["list", "rank", "float"]))), 1, 1)
+    with refused("generator"):
+        shakespeare.lm_batch(torch.arange(n), 1, 1, data.draw(NOT_A_GENERATOR))
+
+
+# ---------------------------------------------------------------- data.digits
+IMAGES, LABELS = torch.rand(5, 8, 8, generator=torch.Generator().manual_seed(0)), torch.arange(5)
+
+
+@few
+@given(
+    n_strips=st.integers(1, 3),
+    n_digits=st.integers(1, 4),
+    max_gap=st.integers(0, 3),
+    bad=st.one_of(st.integers(max_value=-1), NOT_AN_INT),
+)
+def test_make_strips(n_strips, n_digits, max_gap, bad):
+    strips, labels = digits.make_strips(IMAGES, LABELS, n_strips, n_digits, max_gap)
+    assert strips.shape == (n_strips, 8, n_digits * (8 + max_gap)) and labels.shape == (n_strips, n_digits)
+    with refused("max_gap"):
+        digits.make_strips(IMAGES, LABELS, n_strips, n_digits, bad)
+    with refused("labels"):
+        digits.make_strips(IMAGES, LABELS.float(), n_strips)
+    with refused("images"):
+        digits.make_strips(IMAGES[:0], LABELS[:0], n_strips)
+    with refused("generator"):
+        digits.make_strips(IMAGES, LABELS, n_strips, generator="0")
+
+
+DIGITS_SIZES = {
+    "n_images": lambda v: digits.split_digits(v),
+    "n_strips": lambda v: digits.make_strips(IMAGES, LABELS, v),
+    "n_digits": lambda v: digits.make_strips(IMAGES, LABELS, 2, v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIGITS_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_digits_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        DIGITS_SIZES[name](bad)
+
+
+@few
+@given(
+    bad_fraction=st.one_of(NOT_FINITE, st.floats(1, 9), st.floats(-9, 0)),
+    seed=NOT_AN_INT,
+    bad_digits=st.one_of(st.lists(st.integers(10, 99), min_size=1, max_size=2), st.just("314"), st.just([1.0])),
+)
+def test_split_digits_and_caption(bad_fraction, seed, bad_digits):
+    with refused("test_fraction"):
+        digits.split_digits(10, bad_fraction)
+    with refused("seed"):
+        digits.split_digits(10, 0.3, seed)
+    with refused("digits"):
+        digits.caption(bad_digits)
+
+
+# ---------------------------------------------------------------- data.sessions
+SESSIONS_SIZES = {
+    "n_users": lambda v: sessions.simulate_sessions(v, 3),
+    "length": lambda v: sessions.simulate_sessions(2, v),
+    "n_items": lambda v: sessions.simulate_sessions(2, 3, n_items=v),
+    "n_categories": lambda v: sessions.simulate_sessions(2, 3, n_categories=v),
+    "k": lambda v: metrics.hit_rate_at_k(torch.zeros(2, 5), torch.tensor([1, 2]), v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SESSIONS_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_sessions_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        SESSIONS_SIZES[name](bad)
+
+
+@few
+@given(
+    n_users=st.integers(1, 4),
+    length=st.integers(1, 4),
+    m=st.integers(1, 4),
+    n_categories=st.integers(1, 4),
+    p_follow=st.floats(0, 1),
+    bad_p=st.one_of(NOT_FINITE, st.floats(1.001, 5), st.floats(-5, -0.001)),
+)
+def test_simulate_sessions(n_users, length, m, n_categories, p_follow, bad_p):
+    s = sessions.simulate_sessions(n_users, length, m * n_categories, n_categories, p_follow, seed=0)
+    assert s.items.shape == (n_users, length) and 1 <= s.items.min() and s.items.max() <= m * n_categories
+    with refused("p_follow"):
+        sessions.simulate_sessions(n_users, length, p_follow=bad_p)
+    with refused("seed"):
+        sessions.simulate_sessions(n_users, length, seed=1.5)
+    with refused("items"):
+        sessions.Sessions(s.items.float(), s.category, s.next_category)
+
+
+@few
+@given(batch=st.integers(1, 4), n_items=st.integers(1, 6), data=st.data())
+def test_hit_rate_at_k(batch, n_items, data):
+    scores, targets = torch.randn(batch, n_items), torch.randint(n_items, (batch,))
+    assert 0 <= metrics.hit_rate_at_k(scores, targets, data.draw(st.integers(1, n_items))) <= 1
+    with refused("targets"):
+        metrics.hit_rate_at_k(scores, with_bad_id(targets, data.draw(out_of_range(n_items)), 0), 1)
+    with refused("scores"):
+        metrics.hit_rate_at_k(corrupt(scores, data.draw(st.sampled_from(["list", "rank", "int"]))), targets, 1)
+    with refused("targets"):
+        metrics.hit_rate_at_k(scores, corrupt(targets, data.draw(st.sampled_from(["list", "float", "meta"]))), 1)
+    with refused("k"):
+        metrics.hit_rate_at_k(scores, targets, n_items + data.draw(st.integers(1, 5)))
+
+
+# ---------------------------------------------------------------- data.speech
+@few
+@given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4), d=st.integers(1, 3), data=st.data())
+def test_utterances(lengths, d, data):
+    utts = [torch.randn(t, d) for t in lengths]
+    x, mask = speech.pad_utterances(utts)
+    assert x.shape == (len(utts), max(lengths), d) and mask.sum(1).tolist() == lengths
+    n = data.draw(st.integers(1, 4))
+    sequences, targets = speech.concatenate_utterances(utts, torch.arange(len(utts)), n, 2)
+    assert len(sequences) == len(targets) == n
+    bad = utts + [corrupt(utts[0], data.draw(st.sampled_from(["list", "rank", "int"])))]
+    with refused(f"utterances[{len(utts)}]"):
+        speech.pad_utterances(bad)
+    with refused("utterances"):
+        speech.pad_utterances(torch.stack([utts[0]]))
+    with refused("speakers"):
+        speech.concatenate_utterances(utts, torch.arange(len(utts) + 1), n)
+    with refused("generator"):
+        speech.concatenate_utterances(utts, torch.arange(len(utts)), n, generator=data.draw(NOT_A_GENERATOR))
+    with refused("n_sequences"):
+        speech.concatenate_utterances(utts, torch.arange(len(utts)), data.draw(NOT_POSITIVE_INT))
+    with refused("max_utterances"):
+        speech.concatenate_utterances(utts, torch.arange(len(utts)), n, data.draw(NOT_POSITIVE_INT))
+
+
+@few
+@given(split=st.one_of(st.text(max_size=6), st.none()).filter(lambda s: s not in ("train", "test")))
+def test_load_japanese_vowels_refuses_unknown_splits(split):
+    with refused("split"):
+        speech.load_japanese_vowels(split)
+
+
+# ---------------------------------------------------------------- data.synthetic
+SYNTHETIC_SIZES = {
+    "batch": lambda v: synthetic.adding_problem(v, 4),
+    "T": lambda v: synthetic.copy_memory(2, v),
+    "n_symbols": lambda v: synthetic.copy_memory(2, 3, n_symbols=v),
+    "length": lambda v: synthetic.copy_memory_baseline(3, 4, length=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_synthetic_sizes_must_be_positive_ints(name, bad):
+    with refused(name):
+        SYNTHETIC_SIZES[name](bad)
+
+
+@few
+@given(
+    batch=st.integers(1, 4),
+    T=st.integers(2, 8),
+    n_symbols=st.integers(2, 5),
+    length=st.integers(1, 4),
+    g=NOT_A_GENERATOR,
+)
+def test_synthetic_tasks(batch, T, n_symbols, length, g):
+    x, y = synthetic.adding_problem(batch, T)
+    assert x.shape == (batch, T, 2) and y.shape == (batch,)
+    x, y = synthetic.copy_memory(batch, T, n_symbols, length)
+    assert x.shape == y.shape == (batch, T + 2 * length) and x.max() <= n_symbols + 1
+    with refused("T"):
+        synthetic.adding_problem(batch, 1)
+    with refused("n_symbols"):
+        synthetic.copy_memory(batch, T, 1)
+    with refused("generator"):
+        synthetic.adding_problem(batch, T, g)
+
+
+# ---------------------------------------------------------------- data.timeseries
+@few
+@given(n=st.integers(2, 20), data=st.data())
+def test_timeseries(n, data):
+    series = torch.randn(n)
+    n_test, window = data.draw(st.integers(1, n - 1)), data.draw(st.integers(1, n - 1))
+    head, tail = timeseries.chronological_split(series, n_test)
+    assert len(head) == n - n_test and len(tail) == n_test
+    x, y = timeseries.make_windows(series, window)
+    assert x.shape == (n - window, window) and y.shape == (n - window,)
+    with refused("series"):
+        timeseries.chronological_split(corrupt(series, data.draw(st.sampled_from(["list", "rank"]))), n_test)
+    with refused("n_test"):
+        timeseries.chronological_split(series, data.draw(st.one_of(NOT_POSITIVE_INT, st.integers(n, n + 5))))
+    with refused("window"):
+        timeseries.make_windows(series, data.draw(NOT_POSITIVE_INT))
+    with refused("start"):
+        timeseries.make_windows(
+            series, window, data.draw(st.one_of(st.integers(-5, window - 1), st.integers(n, n + 5)))
+        )
