@@ -118,6 +118,24 @@ def padding_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Ten
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
+def sliding_window_mask(n: int, window: int, causal: bool = False) -> torch.Tensor:
+    """Local attention mask: query ``i`` may attend to key ``j`` when ``|i - j| < window``.
+
+    Args:
+        n: sequence length; window: how far (in positions) a query sees, ``>= 1``.
+        causal: also forbid keys after the query (``j > i``).
+
+    Returns:
+        ``(n, n)`` bool mask, ``True`` = may attend.
+    """
+    check_positive_int(n, "n")
+    check_positive_int(window, "window")
+    i = torch.arange(n)[:, None]  # query positions
+    j = torch.arange(n)[None, :]  # key positions
+    mask = (i - j).abs() < window
+    return mask & (j <= i) if causal else mask
+
+
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Softmax over the last axis (the keys), ignoring masked positions.
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import MultiHeadAttention
+from .attention import MultiHeadAttention, sliding_window_mask
 from .checks import check_finite, check_ids, check_positive_int, check_tensor
 
 
@@ -31,24 +31,6 @@ def _check_callable(fn) -> None:
 def _check_module(model) -> None:
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-
-def sliding_window_mask(n: int, window: int, causal: bool = False) -> torch.Tensor:
-    """Local attention mask: query ``i`` may attend to key ``j`` when ``|i - j| < window``.
-
-    Args:
-        n: sequence length; window: how far (in positions) a query sees, ``>= 1``.
-        causal: also forbid keys after the query (``j > i``).
-
-    Returns:
-        ``(n, n)`` bool mask, ``True`` = may attend.
-    """
-    check_positive_int(n, "n")
-    check_positive_int(window, "window")
-    i = torch.arange(n)[:, None]
-    j = torch.arange(n)[None, :]
-    mask = (i - j).abs() < window
-    return mask & (j <= i) if causal else mask
 
 
 def local_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
@@ -321,16 +303,12 @@ class AttentionClassifier(nn.Module):
         q = x[:, -1:]  # (batch, 1, d_model): the query of the last position
         weights = None
         if self.attention == "linear":
-            W_Q, W_K, W_V = self.attn.in_proj_weight.chunk(3)
-            b_Q, b_K, b_V = self.attn.in_proj_bias.chunk(3)
-            Q, K, V = (
-                self.attn.split_heads(F.linear(t, W, b)) for t, W, b in ((q, W_Q, b_Q), (x, W_K, b_K), (x, W_V, b_V))
-            )
+            Q, K, V = self.attn.project(q, x, x)  # (batch, n_heads, 1 or n, d_k)
             context = self.attn.out_proj(self.attn.merge_heads(linear_attention(Q, K, V)))
         else:
             mask = None
             if self.attention == "window":
-                mask = (n - 1 - torch.arange(n, device=x.device) < self.window)[None, None, :]  # (1, 1, n)
+                mask = sliding_window_mask(n, self.window, causal=True)[None, -1:].to(x.device)  # (1, 1, n)
             context, weights = self.attn(q, x, x, mask)
         y = q + context
         y = y + self.mlp(self.norm(y))

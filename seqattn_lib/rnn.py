@@ -252,15 +252,18 @@ class CharLM(nn.Module):
         return self.readout(output), h_n
 
 
-def lm_loss(model: CharLM, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    """Mean cross-entropy (nats per character) of ``model`` on ``(x, y)``, both ``(batch, T)``."""
-    if not isinstance(model, CharLM):
-        raise ValueError(f"model must be a CharLM, got {type(model).__name__}")
+def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Mean next-token cross-entropy (nats per token) of a language model on ``(x, y)``, both
+    ``(batch, T)`` ids: a :class:`CharLM` here, or chapter 5's ``GPT`` (any module whose
+    output for ``x`` is the logits ``(batch, T, V)`` or a pair ``(logits, state)``)."""
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a language model (an nn.Module), got {type(model).__name__}")
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         raise ValueError(f"batch must be a pair (x, y) of (batch, T) id tensors, got {type(batch).__name__}")
     x, y = batch
-    logits, _ = model(x)
-    check_ids(y, "y", model.vocab_size, "vocab_size", tuple(x.shape), device=x.device)
+    out = model(x)
+    logits = out[0] if isinstance(out, tuple) else out
+    check_ids(y, "y", logits.shape[-1], "vocab_size", tuple(x.shape), device=x.device)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 

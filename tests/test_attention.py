@@ -17,6 +17,7 @@ from seqattn_lib.attention import (
     masked_softmax,
     padding_mask,
     scaled_dot_product_attention,
+    sliding_window_mask,
 )
 
 ATOL = 1e-5
@@ -359,3 +360,12 @@ def test_mha_projection_and_cache():
         mha(x, x, x, cache=[])
     with pytest.raises(ValueError, match="mask must be a torch.Tensor"):
         mha(x, x, x, [[True]])
+
+
+def test_sliding_window_mask():
+    m = sliding_window_mask(5, 2)
+    assert m.dtype == torch.bool and m.shape == (5, 5)
+    assert m[2, 1] and m[2, 3] and not m[2, 0] and not m[2, 4]
+    assert torch.equal(sliding_window_mask(5, 2, causal=True), m.tril())
+    with pytest.raises(ValueError):
+        sliding_window_mask(5, 0)

@@ -566,7 +566,7 @@ with torch.random.fork_rng(devices=[]):
     }
 
 EFFICIENCY_SIZES = {
-    "n": lambda v: efficiency.sliding_window_mask(v, 2),
+    "n": lambda v: attention.sliding_window_mask(v, 2),
     "window": lambda v: efficiency.local_attention(torch.ones(1, 3, 2), torch.ones(1, 3, 2), torch.ones(1, 3, 2), v),
     "repeat": lambda v: efficiency.time_call(lambda: None, v),
     "vocab_size": lambda v: efficiency.AttentionClassifier(v, 3, 6),

@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqattn_lib.attention import MultiHeadAttention, scaled_dot_product_attention
+from seqattn_lib.attention import MultiHeadAttention, scaled_dot_product_attention, sliding_window_mask
 from seqattn_lib.efficiency import (
     AttentionClassifier,
     count_flops,
@@ -13,18 +13,8 @@ from seqattn_lib.efficiency import (
     power_law_exponent,
     prune_heads,
     quantize_dynamic_int8,
-    sliding_window_mask,
     time_call,
 )
-
-
-def test_sliding_window_mask():
-    m = sliding_window_mask(5, 2)
-    assert m.dtype == torch.bool and m.shape == (5, 5)
-    assert m[2, 1] and m[2, 3] and not m[2, 0] and not m[2, 4]
-    assert torch.equal(sliding_window_mask(5, 2, causal=True), m.tril())
-    with pytest.raises(ValueError):
-        sliding_window_mask(5, 0)
 
 
 @pytest.mark.parametrize("n,window", [(1, 1), (7, 3), (12, 1), (6, 20)])

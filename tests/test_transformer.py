@@ -170,3 +170,15 @@ def test_translation_decoding_through_the_cache_equals_full_forward_passes(norm_
     assert beam_search(model, src[:1], lengths[:1], 1, 2, beam_size=1, max_len=12)[0] == tokens[0]
     with pytest.raises(ValueError, match="src_lengths"):
         greedy_decode(model, src, lengths + 1, 1, 2)
+
+
+def test_lm_loss_serves_gpt_as_well_as_charlm():
+    from seqattn_lib.rnn import lm_loss
+
+    torch.manual_seed(0)
+    model = GPT(12, 16, 2, 1, context=8)
+    x, y = torch.randint(12, (3, 8)), torch.randint(12, (3, 8))
+    expected = torch.nn.functional.cross_entropy(model(x).reshape(-1, 12), y.reshape(-1))
+    assert torch.allclose(lm_loss(model, (x, y)), expected)
+    with pytest.raises(ValueError, match="vocab_size=12"):
+        lm_loss(model, (x, y + 12))

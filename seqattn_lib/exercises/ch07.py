@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..efficiency import distillation_loss, linear_attention, sliding_window_mask
+from ..attention import sliding_window_mask
+from ..efficiency import distillation_loss, linear_attention
 from . import ExerciseFailure, call, expect_close, expect_same_gradients, run_checks
 
 

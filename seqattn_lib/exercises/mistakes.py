@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..attention import MultiHeadAttention, scaled_dot_product_attention
+from ..attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
 from . import ExerciseFailure, call, expect_close, run_checks
 
 
@@ -116,7 +116,7 @@ def check_causal_self_attention(fn):
         torch.manual_seed(8)
         mha = MultiHeadAttention(8, 2)
         x = torch.randn(2, 5, 8, generator=_gen(8))
-        causal = torch.ones(5, 5, dtype=torch.bool).tril()
+        causal = causal_mask(5)
         with torch.no_grad():
             expected = mha(x, x, x, causal)[0]
             x2 = x.clone()
