@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from execute_notebooks import chapter_notebooks  # scripts/ is on sys.path when run as a script
@@ -81,6 +81,15 @@ def bound_text(row: dict) -> str:
     return " and ".join(parts)
 
 
+def last_seconds() -> dict[str, float]:
+    """Each notebook's last measured execution time (``notebook_times.csv``), to schedule the runs."""
+    path = CSV.parent / "notebook_times.csv"
+    if not path.exists():
+        return {}
+    with path.open() as f:
+        return {r["notebook"]: float(r["seconds"]) for r in csv.DictReader(f)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="notebook stems (default: all in notebooks/)")
@@ -92,9 +101,15 @@ def main() -> int:
 
     paths = chapter_notebooks(args.names, parser)
     seeds = parse_seeds(args.seeds)
-    runs = [(p, s) for p in paths for s in seeds]
+    runs = sorted(((p, s) for p in paths for s in seeds), key=lambda r: -last_seconds().get(r[0].stem, 0))
+    results = {}  # the longest notebooks start first, so the runs finish together
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
-        results = dict(zip(runs, pool.map(lambda r: run_one(*r, Path(tmp), args.timeout), runs)))
+        futures = {pool.submit(run_one, *r, Path(tmp), args.timeout): r for r in runs}
+        for done, future in enumerate(as_completed(futures), 1):
+            (path, seed), result = futures[future], future.result()
+            results[path, seed] = result
+            print(f"[{done}/{len(runs)}] {path.stem} seed {seed}: {result[2]:.0f} s"
+                  + (" FAILED" if result[1] else ""), flush=True)
 
     rows: dict[tuple[str, str], dict] = {}
     failed = []

@@ -91,6 +91,8 @@ def causal_mask(n_q: int, n_k: int | None = None, device: torch.device | str | N
     """
     n_q = check_positive_int(n_q, "n_q")
     n_k = n_q if n_k is None else check_positive_int(n_k, "n_k")
+    if n_k < n_q:
+        raise ValueError(f"n_k must be at least n_q={n_q} (the queries are the last n_q positions), got {n_k}")
     return torch.ones(n_q, n_k, dtype=torch.bool, device=device).tril(diagonal=n_k - n_q)
 
 
@@ -285,7 +287,9 @@ class DotProductAttention(nn.Module):
 
     def __init__(self, scaled: bool = True, dropout: float = 0.0):
         super().__init__()
-        self.scaled = bool(scaled)
+        if not isinstance(scaled, bool):
+            raise ValueError(f"scaled must be True or False, got {scaled!r}")
+        self.scaled = scaled
         self.dropout = _check_dropout(dropout, "dropout")
 
     def forward(self, q, k, v, mask=None):
@@ -394,9 +398,10 @@ class MultiHeadAttention(nn.Module):
             self.split_heads(F.linear(v, W_V, b_V))
 
     def forward(self, q, k, v, mask=None, need_weights=True, cache=None):
-        dims = check_tensor(q, "q", ("batch", "n_q", self.d_model), dtype="float")
-        check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype="float")
-        check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype="float")
+        W = self.in_proj_weight
+        dims = check_tensor(q, "q", ("batch", "n_q", self.d_model), dtype=W.dtype, device=W.device)
+        check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
+        check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
         if cache is not None and not callable(getattr(cache, "update", None)):
             raise ValueError(f"cache must have an update(K_new, V_new) method, got {type(cache).__name__}")
         Q, K, V = self.project(q, k, v)  # (batch, n_heads, n_q or n_k, d_k)

@@ -32,7 +32,7 @@ import math
 import torch
 from torch import nn
 
-from .checks import check_positive_int, check_tensor
+from .checks import check_finite, check_positive_int, check_tensor
 
 LSTM_GATES = ("i", "f", "g", "o")  # torch.nn.LSTM's stacking order
 GRU_GATES = ("r", "z", "n")  # torch.nn.GRU's stacking order
@@ -185,7 +185,8 @@ class _Recurrent(nn.Module):
         return x, finals
 
     def _time_first(self, x):
-        check_tensor(x, "x", ("batch", "time", self.d_in), dtype="float")
+        W = next(self.parameters())
+        check_tensor(x, "x", ("batch", "time", self.d_in), dtype=W.dtype, device=W.device)
         return x.transpose(0, 1)  # the loop runs over time
 
     def _zeros(self, x):
@@ -273,6 +274,7 @@ def set_forget_bias(lstm: nn.LSTM | LSTM, value: float) -> None:
     A positive value starts the forget gate near 1 (sigmoid(1) = 0.73, sigmoid(3) = 0.95),
     so the cell state, and its gradient, pass through many steps from the start.
     """
+    check_finite(value, "value")
     if isinstance(lstm, LSTM):
         for cell in lstm.cells:
             cell.b_f.fill_(value)

@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import MultiHeadAttention, causal_mask, padding_mask
-from .checks import check_positive_int, check_tensor
+from .attention import MultiHeadAttention, _check_dropout, causal_mask, padding_mask
+from .checks import check_finite, check_generator, check_ids, check_int, check_positive_int, check_tensor
 
 # 1. Positional encodings and the feed-forward network ------------------------------------
 
@@ -64,7 +64,7 @@ class PositionalEncoding(nn.Module):
         super().__init__()
         if kind not in ("sinusoidal", "learned"):
             raise ValueError(f"kind must be 'sinusoidal' or 'learned', got {kind!r}")
-        self.kind, self.d_model, self.max_len = kind, d_model, max_len
+        self.kind, self.d_model, self.max_len = kind, check_positive_int(d_model, "d_model"), max_len
         if kind == "sinusoidal":
             self.register_buffer("pe", sinusoidal_encoding(max_len, d_model), persistent=False)
         else:
@@ -73,6 +73,7 @@ class PositionalEncoding(nn.Module):
 
     def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
         check_tensor(x, "x", ("batch", "time", self.d_model), dtype="float")
+        check_int(start, "start", 0)
         end = start + x.shape[1]
         if end > self.max_len:
             raise ValueError(f"positions up to {end} requested, but max_len is {self.max_len}")
@@ -88,6 +89,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
         super().__init__()
+        check_positive_int(d_model, "d_model")
+        check_positive_int(d_ff, "d_ff")
+        _check_dropout(dropout, "dropout")
         self.linear1 = nn.Linear(d_model, d_ff)  # W_1, b_1
         self.linear2 = nn.Linear(d_ff, d_model)  # W_2, b_2
         self.dropout = nn.Dropout(dropout)
@@ -134,7 +138,8 @@ class EncoderLayer(nn.Module):
         return self.dropout(out)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, cache: KVCache | None = None) -> torch.Tensor:
-        check_tensor(x, "x", ("batch", "n", self.self_attn.d_model), dtype="float")
+        W = self.norm1.weight
+        check_tensor(x, "x", ("batch", "n", self.self_attn.d_model), dtype=W.dtype, device=W.device)
         if self.norm_first:
             x = x + self._sa(self.norm1(x), mask, cache)
             return x + self.dropout(self.ff(self.norm2(x)))
@@ -179,8 +184,9 @@ class DecoderLayer(nn.Module):
         return self.dropout(out)
 
     def forward(self, y, memory, self_mask=None, memory_mask=None, cache: KVCache | None = None):
-        dims = check_tensor(y, "y", ("batch", "n_y", self.self_attn.d_model), dtype="float")
-        check_tensor(memory, "memory", ("batch", "n_x", self.self_attn.d_model), dims, dtype="float")
+        W = self.norm1.weight
+        dims = check_tensor(y, "y", ("batch", "n_y", self.self_attn.d_model), dtype=W.dtype, device=W.device)
+        check_tensor(memory, "memory", ("batch", "n_x", self.self_attn.d_model), dims, dtype=W.dtype, device=W.device)
         if self.norm_first:
             y = y + self._sa(self.norm1(y), self_mask, cache)
             y = y + self._ca(self.norm2(y), memory, memory_mask)
@@ -261,6 +267,9 @@ class Transformer(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, d_model=64, n_heads=4, d_ff=128, n_enc=2, n_dec=2,
                  max_len=64, dropout=0.0, norm_first=True, pad_id=0):
         super().__init__()
+        for value, name in ((src_vocab, "src_vocab"), (tgt_vocab, "tgt_vocab"), (n_enc, "n_enc"), (n_dec, "n_dec")):
+            check_positive_int(value, name)
+        check_int(pad_id, "pad_id", 0, min(src_vocab, tgt_vocab))
         self.d_model, self.pad_id, self.tgt_vocab = d_model, pad_id, tgt_vocab
         self.src_embed = nn.Embedding(src_vocab, d_model)
         self.tgt_embed = nn.Embedding(tgt_vocab, d_model)
@@ -282,7 +291,8 @@ class Transformer(nn.Module):
 
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``src (batch, n_x)`` -> ``(memory (batch, n_x, d_model), src_mask (batch, 1, 1, n_x))``."""
-        check_tensor(src, "src", ("batch", "n_x"), dtype="int")
+        W = self.out.weight
+        check_ids(src, "src", self.src_embed.num_embeddings, "src_vocab", ("batch", "n_x"), device=W.device)
         src_mask = padding_mask((src != self.pad_id).sum(1), src.shape[1])[:, None, None, :]  # (batch, 1, 1, n_x)
         x = self.embed(self.src_embed, src)
         for layer in self.encoder:
@@ -296,7 +306,7 @@ class Transformer(nn.Module):
         With ``caches`` (one :class:`KVCache` per decoder layer), ``tgt_in`` holds only the
         new tokens and continues the cached ones, as in :class:`GPT`.
         """
-        check_tensor(tgt_in, "tgt_in", ("batch", "n_y"), dtype="int")
+        check_ids(tgt_in, "tgt_in", self.tgt_vocab, "tgt_vocab", ("batch", "n_y"), device=memory.device)
         start, n = (len(caches[0]) if caches else 0), tgt_in.shape[1]
         y = self.embed(self.tgt_embed, tgt_in, start)
         mask = causal_mask(n, start + n, tgt_in.device)  # new query i (position start + i) sees keys <= start + i
@@ -350,6 +360,8 @@ class GPT(nn.Module):
 
     def __init__(self, vocab_size, d_model=128, n_heads=4, n_layers=4, context=64, d_ff=None, dropout=0.0):
         super().__init__()
+        for value, name in ((vocab_size, "vocab_size"), (n_layers, "n_layers"), (context, "context")):
+            check_positive_int(value, name)
         self.context = context
         self.tok_embed = nn.Embedding(vocab_size, d_model)
         self.pos = PositionalEncoding(d_model, context, "learned")
@@ -365,7 +377,8 @@ class GPT(nn.Module):
         return [KVCache() for _ in self.blocks]
 
     def forward(self, idx: torch.Tensor, caches: list[KVCache] | None = None) -> torch.Tensor:
-        check_tensor(idx, "idx", ("batch", "n"), dtype="int")
+        W = self.head.weight
+        check_ids(idx, "idx", self.tok_embed.num_embeddings, "vocab_size", ("batch", "n"), device=W.device)
         start = len(caches[0]) if caches else 0
         n = idx.shape[1]
         x = self.dropout(self.pos(self.tok_embed(idx), start))
@@ -385,9 +398,15 @@ def generate(model: GPT, idx: torch.Tensor, n_new: int, temperature: float = 1.0
     before sampling. With ``use_cache`` each step feeds only the newest token; once the
     sequence fills the model's context, the window slides and is encoded afresh.
     """
-    check_tensor(idx, "idx", ("batch", "n"), dtype="int")
-    if temperature < 0:
+    if not isinstance(model, GPT):
+        raise ValueError(f"model must be a GPT, got {type(model).__name__}")
+    check_ids(idx, "idx", model.tok_embed.num_embeddings, "vocab_size", ("batch", "n"), device=model.head.weight.device)
+    check_positive_int(n_new, "n_new")
+    if check_finite(temperature, "temperature") < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if top_k is not None:
+        check_positive_int(top_k, "top_k")
+    check_generator(generator)
     model.eval()
     caches, feed = None, idx
     for _ in range(n_new):

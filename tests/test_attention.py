@@ -42,7 +42,7 @@ def _mask(kind, b, n_q, n_k, g, heads=None):
         lengths = torch.randint(1, n_k + 1, (b,), generator=g)
         return (torch.arange(n_k)[None, :] < lengths[:, None])[:, None, :]
     if kind == "causal":  # with n_k < n_q the first queries would see nothing: let all see key 0
-        mask = causal_mask(n_q, n_k)
+        mask = causal_mask(n_q, n_k) if n_k >= n_q else torch.ones(n_q, n_k, dtype=torch.bool).tril(n_k - n_q)
         mask[:, 0] = True
         return mask
     shape = (b, n_q, n_k) if heads is None else (b, heads, n_q, n_k)
@@ -247,6 +247,8 @@ def test_other_value_errors():
         BilinearAttention(4, 4, dropout=-0.1)
     with pytest.raises(ValueError, match="positive int"):
         causal_mask(0)
+    with pytest.raises(ValueError, match="n_k must be at least n_q=3"):
+        causal_mask(3, 2)
     mha = MultiHeadAttention(8, 2)
     with pytest.raises(ValueError, match=r"q must have shape \(batch=2, n_q=3, 8\)"):
         mha(torch.randn(2, 3, 6), x, x)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -1190,3 +1190,115 @@ def test_timeseries(n, data):
         timeseries.make_windows(
             series, window, data.draw(st.one_of(st.integers(-5, window - 1), st.integers(n, n + 5)))
         )
+
+
+# ---------------------------------------------------------------- attention, transformer, lstm
+from seqattn_lib import lstm, transformer  # noqa: E402
+
+MODEL_SIZES = {
+    "n_q": lambda v: attention.causal_mask(v),
+    "n_k": lambda v: attention.causal_mask(1, v),
+    "window": lambda v: attention.sliding_window_mask(4, v),
+    "d_q": lambda v: attention.AdditiveAttention(v, 4, 4),
+    "d_hidden": lambda v: attention.AdditiveAttention(4, 4, v),
+    "d": lambda v: attention.AttentionPooling(v),
+    "n_heads": lambda v: attention.MultiHeadAttention(8, v),
+    "d_ff": lambda v: transformer.FeedForward(8, v),
+    "d_model": lambda v: transformer.PositionalEncoding(v, 10),
+    "n_positions": lambda v: transformer.sinusoidal_encoding(v, 4),
+    "src_vocab": lambda v: transformer.Transformer(v, 5),
+    "n_dec": lambda v: transformer.Transformer(5, 5, n_dec=v),
+    "n_layers": lambda v: transformer.GPT(5, n_layers=v),
+    "context": lambda v: transformer.GPT(5, context=v),
+    "d_h": lambda v: lstm.LSTM(3, v),
+    "d_in": lambda v: lstm.GRUCell(v, 4),
+}
+GPT_MODEL = transformer.GPT(7, 8, 2, 1, context=6).eval()
+TRANSFORMER = transformer.Transformer(7, 6, d_model=8, n_heads=2, d_ff=8, n_enc=1, n_dec=1, max_len=12).eval()
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_SIZES))
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_model_sizes_must_be_positive_ints(name, bad):
+    assume(not (name == "n_k" and bad is None))  # n_k=None means n_k = n_q
+    with refused(name):
+        MODEL_SIZES[name](bad)
+
+
+@few
+@given(lengths=st.lists(st.integers(0, 6), min_size=1, max_size=4), n_q=st.integers(1, 5), extra=st.integers(0, 3))
+def test_masks(lengths, n_q, extra):
+    assert attention.padding_mask(torch.tensor(lengths), max(lengths) + extra).sum(1).tolist() == lengths
+    mask = attention.causal_mask(n_q, n_q + extra)
+    assert mask.shape == (n_q, n_q + extra) and mask.all(1).tolist()[-1] and mask.any(1).all()
+    if extra:
+        with refused("n_k"):
+            attention.causal_mask(n_q + extra, n_q)
+    with refused("mask"):
+        attention.masked_softmax(torch.zeros(2, 3), torch.ones(2, 3).tolist())
+
+
+@few
+@given(start=st.one_of(st.integers(-5, -1), st.floats(0.5, 2.5), st.integers(8, 20)))
+def test_positional_encoding_refuses_positions_outside_the_table(start):
+    with refused("start" if isinstance(start, float) or start < 0 else "max_len"):
+        transformer.PositionalEncoding(8, 10)(torch.zeros(1, 3, 8), start=start)
+
+
+@few
+@given(kind=st.sampled_from(["float64", "list", "rank", "meta"]))
+def test_layers_refuse_inputs_they_cannot_use(kind):
+    x = torch.zeros(1, 3, 8)
+    with refused("q"):
+        attention.MultiHeadAttention(8, 2)(corrupt(x, kind), x, x)
+    with refused("x"):
+        transformer.EncoderLayer(8, 2, 16)(corrupt(x, kind))
+    with refused("y"):
+        transformer.DecoderLayer(8, 2, 16)(corrupt(x, kind), x)
+    with refused("x"):
+        lstm.LSTM(8, 4)(corrupt(x, kind))
+
+
+@few
+@given(data=st.data())
+def test_transformer_and_gpt_refuse_ids_outside_the_vocabulary(data):
+    good = torch.tensor([[1, 2, 3]])
+    assert TRANSFORMER(good, good).shape == (1, 3, 6) and GPT_MODEL(good).shape == (1, 3, 7)
+    with refused("src"):
+        TRANSFORMER(with_bad_id(good, data.draw(out_of_range(7)), 1), good)
+    with refused("tgt_in"):
+        TRANSFORMER(good, with_bad_id(good, data.draw(out_of_range(6)), 1))
+    with refused("idx"):
+        GPT_MODEL(with_bad_id(good, data.draw(out_of_range(7)), 0))
+    with refused("src"):
+        TRANSFORMER(good.float(), good)
+
+
+@few
+@given(
+    n_new=NOT_POSITIVE_INT,
+    temperature=st.one_of(NOT_FINITE, st.floats(max_value=-1e-6, allow_nan=False)),
+    top_k=NOT_POSITIVE_INT.filter(lambda v: v is not None),
+    generator=NOT_A_GENERATOR,
+)
+def test_gpt_generate_refuses_bad_arguments(n_new, temperature, top_k, generator):
+    idx = torch.tensor([[1, 2]])
+    assert transformer.generate(GPT_MODEL, idx, 3, temperature=0).shape == (1, 5)
+    with refused("n_new"):
+        transformer.generate(GPT_MODEL, idx, n_new)
+    with refused("temperature"):
+        transformer.generate(GPT_MODEL, idx, 2, temperature=temperature)
+    with refused("top_k"):
+        transformer.generate(GPT_MODEL, idx, 2, top_k=top_k)
+    with refused("generator"):
+        transformer.generate(GPT_MODEL, idx, 2, generator=generator)
+    with refused("model"):
+        transformer.generate(TRANSFORMER, idx, 2)
+
+
+@few
+@given(value=NOT_FINITE)
+def test_set_forget_bias_refuses_non_finite_values(value):
+    with refused("value"):
+        lstm.set_forget_bias(lstm.LSTM(3, 4), value)
