@@ -110,7 +110,7 @@ class RNN(nn.Module):
         return layer_input, torch.stack(finals)
 
     @torch.no_grad()
-    def copy_from_torch(self, reference: nn.RNN) -> RNN:
+    def load_torch(self, reference: nn.RNN) -> RNN:
         """Copy the weights of a tanh ``torch.nn.RNN`` of the same sizes into this module.
 
         ``torch.nn.RNN`` has two biases per layer (``b_ih`` and ``b_hh``); they always

@@ -425,9 +425,9 @@ def test_rnn_forward_refuses_malformed_inputs(batch, T, which, kind):
 
 @few
 @given(bad=st.sampled_from([nn.GRU(3, 4), nn.LSTM(3, 4), "rnn", None]))
-def test_copy_from_torch_refuses_other_modules(bad):
+def test_load_torch_refuses_other_modules(bad):
     with refused("reference"):
-        rnn.RNN(3, 4).copy_from_torch(bad)
+        rnn.RNN(3, 4).load_torch(bad)
 
 
 @few

@@ -25,7 +25,7 @@ def test_rnn_matches_torch(batch_first, n_layers, bias):
     torch.manual_seed(n_layers)
     batch, T, d_in, d_h = 3, 7, 5, 6
     reference = nn.RNN(d_in, d_h, num_layers=n_layers, bias=bias, batch_first=batch_first)
-    ours = RNN(d_in, d_h, n_layers).copy_from_torch(reference)
+    ours = RNN(d_in, d_h, n_layers).load_torch(reference)
     x = torch.randn(batch, T, d_in)
     h0 = torch.randn(n_layers, batch, d_h)
     out, h_n = ours(x, h0)
@@ -66,11 +66,11 @@ def test_rnn_step_is_causal_and_shape_checked():
         rnn(x, torch.zeros(2, 2, 4))
 
 
-def test_copy_from_torch_rejects_mismatch():
+def test_load_torch_rejects_mismatch():
     with pytest.raises(ValueError):
-        RNN(3, 4).copy_from_torch(nn.RNN(3, 5))
+        RNN(3, 4).load_torch(nn.RNN(3, 5))
     with pytest.raises(ValueError):
-        RNN(3, 4).copy_from_torch(nn.RNN(3, 4, nonlinearity="relu"))
+        RNN(3, 4).load_torch(nn.RNN(3, 4, nonlinearity="relu"))
 
 
 @pytest.mark.parametrize("radius", [0.5, 0.9, 1.0, 1.5])
