@@ -11,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "book" / "benchmarks"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+# Chapters measured over their budget (notebook_times.csv), to be cut or split; each entry
+# says by how much. Remove an entry when the chapter fits: the budget test then asserts it.
+OVER_BUDGET: dict[str, str] = {}
 # Known gaps in claims.csv, to be closed by running `make claims` (the table shows them blank).
 UNMEASURED = {"05_transformer": "seed 4 stopped at a claim whose bound was then set from the spread (2.81 < 3)"}
 
@@ -20,15 +23,21 @@ def _rows(name):
         return list(csv.DictReader(f))
 
 
-def test_every_notebook_has_one_budget_and_a_time_inside_it():
-    budgets = _rows("budgets.csv")
-    owners = [nb for row in budgets for nb in row["notebooks"].split()]
+def test_every_notebook_has_one_budget_and_a_time():
+    owners = [nb for row in _rows("budgets.csv") for nb in row["notebooks"].split()]
     assert sorted(owners) == NOTEBOOKS
+    times = {r["notebook"] for r in _rows("notebook_times.csv") if r["notebook"] != "TOTAL"}
+    assert times == set(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("row", _rows("budgets.csv"), ids=lambda r: f"chapter {r['chapter']}")
+def test_chapter_runs_inside_its_budget(row):
     times = {r["notebook"]: float(r["seconds"]) for r in _rows("notebook_times.csv") if r["notebook"] != "TOTAL"}
-    assert set(times) == set(NOTEBOOKS)
-    for row in budgets:
-        spent = sum(times[nb] for nb in row["notebooks"].split())
-        assert spent <= float(row["budget_seconds"]), f"chapter {row['chapter']}: {spent:.0f} s"
+    spent = sum(times[nb] for nb in row["notebooks"].split())
+    if row["chapter"] in OVER_BUDGET:
+        assert spent > float(row["budget_seconds"]), f"chapter {row['chapter']} fits now: remove it from OVER_BUDGET"
+        pytest.xfail(OVER_BUDGET[row["chapter"]])
+    assert spent <= float(row["budget_seconds"]), f"chapter {row['chapter']}: {spent:.0f} s"
 
 
 def _claim_names(path):
