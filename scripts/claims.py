@@ -140,7 +140,7 @@ def main() -> int:
                       **{f"seed_{s}": f"{v:.6g}" for s, v in values.items()}, "worst_margin": f"{worst:.4g}"})
     table.sort(key=lambda r: r["notebook"])  # stable: claims stay in the order the notebook makes them
     with args.csv.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fields, extrasaction="ignore")
+        writer = csv.DictWriter(f, fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(table)
     lock.close()
