@@ -109,14 +109,13 @@ def padding_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Ten
     check_tensor(lengths, "lengths", ("batch",), dtype="int")
     if max_len is not None:
         check_int(max_len, "max_len", 0)
-    if len(lengths):
-        lo, hi = torch.stack(torch.aminmax(lengths)).tolist()
-        if lo < 0:
-            raise ValueError(f"lengths must be non-negative, got {lo}")
-        if max_len is not None and hi > max_len:
-            raise ValueError(f"lengths must be at most max_len={max_len}, got {hi}")
-        max_len = hi if max_len is None else max_len
-    max_len = 0 if max_len is None else max_len
+    lo, hi = torch.stack(torch.aminmax(lengths)).tolist() if len(lengths) else (0, 0)
+    if lo < 0:
+        raise ValueError(f"lengths must be non-negative, got {lo}")
+    if max_len is None:
+        max_len = hi
+    elif hi > max_len:
+        raise ValueError(f"lengths must be at most max_len={max_len}, got {hi}")
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 

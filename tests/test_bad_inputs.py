@@ -173,14 +173,6 @@ S2S_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(S2S_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_seq2seq_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        S2S_SIZES[name](bad)
-
-
 @few
 @given(model=st.sampled_from(S2S), data=src_batches(), n_tgt=st.integers(1, 4), max_len=st.integers(1, 6))
 def test_seq2seq_valid_inputs_are_accepted(model, data, n_tgt, max_len):
@@ -375,22 +367,6 @@ RNN_POSITIVE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(RNN_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_rnn_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        RNN_SIZES[name](bad)
-
-
-@pytest.mark.parametrize("name", sorted(RNN_POSITIVE))
-@few
-@given(bad=NOT_POSITIVE)
-def test_rnn_hyper_parameters_must_be_finite_and_positive(name, bad):
-    with refused(name):
-        RNN_POSITIVE[name](bad)
-
-
 @few
 @given(
     batch=st.integers(1, 3),
@@ -579,22 +555,6 @@ EFFICIENCY_POSITIVE = {
     "eps": lambda v: efficiency.linear_attention(torch.ones(1, 3, 2), torch.ones(1, 3, 2), torch.ones(1, 3, 2), v),
     "T": lambda v: efficiency.distillation_loss(torch.zeros(2, 3), torch.zeros(2, 3), torch.tensor([0, 1]), T=v),
 }
-
-
-@pytest.mark.parametrize("name", sorted(EFFICIENCY_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_efficiency_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        EFFICIENCY_SIZES[name](bad)
-
-
-@pytest.mark.parametrize("name", sorted(EFFICIENCY_POSITIVE))
-@few
-@given(bad=NOT_POSITIVE)
-def test_efficiency_hyper_parameters_must_be_finite_and_positive(name, bad):
-    with refused(name):
-        EFFICIENCY_POSITIVE[name](bad)
 
 
 @few
@@ -915,14 +875,6 @@ TRANSLATION_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(TRANSLATION_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_translation_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        TRANSLATION_SIZES[name](bad)
-
-
 @few
 @given(
     name=st.one_of(st.text(max_size=6), st.none()).filter(lambda s: s not in translation.TASKS),
@@ -973,14 +925,6 @@ SHAKESPEARE_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SHAKESPEARE_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_lm_batch_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        SHAKESPEARE_SIZES[name](bad)
-
-
 @few
 @given(n=st.integers(2, 30), batch_size=st.integers(1, 4), data=st.data())
 def test_lm_batch(n, batch_size, data):
@@ -1024,14 +968,6 @@ DIGITS_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DIGITS_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_digits_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        DIGITS_SIZES[name](bad)
-
-
 @few
 @given(
     bad_fraction=st.one_of(NOT_FINITE, st.floats(1, 9), st.floats(-9, 0)),
@@ -1055,14 +991,6 @@ SESSIONS_SIZES = {
     "n_categories": lambda v: sessions.simulate_sessions(2, 3, n_categories=v),
     "k": lambda v: metrics.hit_rate_at_k(torch.zeros(2, 5), torch.tensor([1, 2]), v),
 }
-
-
-@pytest.mark.parametrize("name", sorted(SESSIONS_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_sessions_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        SESSIONS_SIZES[name](bad)
 
 
 @few
@@ -1141,14 +1069,6 @@ SYNTHETIC_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SYNTHETIC_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_synthetic_sizes_must_be_positive_ints(name, bad):
-    with refused(name):
-        SYNTHETIC_SIZES[name](bad)
-
-
 @few
 @given(
     batch=st.integers(1, 4),
@@ -1215,15 +1135,6 @@ MODEL_SIZES = {
 }
 GPT_MODEL = transformer.GPT(7, 8, 2, 1, context=6).eval()
 TRANSFORMER = transformer.Transformer(7, 6, d_model=8, n_heads=2, d_ff=8, n_enc=1, n_dec=1, max_len=12).eval()
-
-
-@pytest.mark.parametrize("name", sorted(MODEL_SIZES))
-@few
-@given(bad=NOT_POSITIVE_INT)
-def test_model_sizes_must_be_positive_ints(name, bad):
-    assume(not (name == "n_k" and bad is None))  # n_k=None means n_k = n_q
-    with refused(name):
-        MODEL_SIZES[name](bad)
 
 
 @few
@@ -1302,3 +1213,38 @@ def test_gpt_generate_refuses_bad_arguments(n_new, temperature, top_k, generator
 def test_set_forget_bias_refuses_non_finite_values(value):
     with refused("value"):
         lstm.set_forget_bias(lstm.LSTM(3, 4), value)
+
+
+# ---------------------------------------------------------------- every module's sizes and hyper-parameters
+SIZES = {(table, arg): make for table, makers in {
+    "S2S_SIZES": S2S_SIZES,
+    "RNN_SIZES": RNN_SIZES,
+    "EFFICIENCY_SIZES": EFFICIENCY_SIZES,
+    "TRANSLATION_SIZES": TRANSLATION_SIZES,
+    "SHAKESPEARE_SIZES": SHAKESPEARE_SIZES,
+    "DIGITS_SIZES": DIGITS_SIZES,
+    "SESSIONS_SIZES": SESSIONS_SIZES,
+    "SYNTHETIC_SIZES": SYNTHETIC_SIZES,
+    "MODEL_SIZES": MODEL_SIZES,
+}.items() for arg, make in makers.items()}
+POSITIVE = {(table, arg): make for table, makers in {
+    "RNN_POSITIVE": RNN_POSITIVE,
+    "EFFICIENCY_POSITIVE": EFFICIENCY_POSITIVE,
+}.items() for arg, make in makers.items()}
+
+
+@pytest.mark.parametrize("key", sorted(SIZES), ids=lambda k: f"{k[0]}.{k[1]}")
+@few
+@given(bad=NOT_POSITIVE_INT)
+def test_sizes_must_be_positive_ints(key, bad):
+    assume(not (key == ("MODEL_SIZES", "n_k") and bad is None))  # n_k=None means n_k = n_q
+    with refused(key[1]):
+        SIZES[key](bad)
+
+
+@pytest.mark.parametrize("key", sorted(POSITIVE), ids=lambda k: f"{k[0]}.{k[1]}")
+@few
+@given(bad=NOT_POSITIVE)
+def test_hyper_parameters_must_be_finite_and_positive(key, bad):
+    with refused(key[1]):
+        POSITIVE[key](bad)
