@@ -153,12 +153,15 @@ def check_id_list(ids: object, name: str, size: int | None = None, bound: str = 
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
         raise ValueError(f"{name} must be a list of int ids, got {type(ids).__name__}")
     ids = list(ids)
-    for i in ids:
-        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-            raise ValueError(f"{name} must hold int ids, got {i!r}")
-        if size is not None and not 0 <= i < size:
-            raise ValueError(f"{name} must hold ids in [0, {bound}={size}): {i} is outside the vocabulary")
-    return [int(i) for i in ids]
+    if not all(type(i) is int for i in ids):  # the common case, plain ints, skips this loop
+        for i in ids:
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+                raise ValueError(f"{name} must hold int ids, got {i!r}")
+        ids = [int(i) for i in ids]
+    if size is not None and ids and not 0 <= min(ids) <= max(ids) < size:
+        bad = next(i for i in ids if not 0 <= i < size)
+        raise ValueError(f"{name} must hold ids in [0, {bound}={size}): {bad} is outside the vocabulary")
+    return ids
 
 
 def check_str_list(values: object, name: str) -> list[str]:

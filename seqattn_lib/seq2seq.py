@@ -23,7 +23,9 @@ Introduced in chapter 4. Shapes are batch-first: ``src (batch, n_src)`` ids with
 * :func:`seq2seq_loss` and :func:`fit`, chapter 4's training recipe (chapter 5 reuses it
   for its comparison).
 * :func:`greedy_decode`, :func:`beam_search` (length-normalised scores) and
-  :func:`sequence_log_prob`: one decoding interface for every encoder-decoder of the book,
+  :func:`sequence_log_prob` (:func:`translate`: greedy decoding of source strings;
+  :func:`correct_translations`: their exact match with the references): one
+  decoding interface for every encoder-decoder of the book,
   these RNN models and chapter 5's :class:`~seqattn_lib.transformer.Transformer`. A model
   is decoded through three methods:
 
@@ -49,6 +51,7 @@ from torch import nn
 from .attention import AdditiveAttention, padding_mask, scaled_dot_product_attention
 from .checks import check_finite, check_id_list, check_ids, check_int, check_positive_int, check_tensor
 from .data.translation import Batch, TranslationTask
+from .metrics import exact_match
 from .train import History, train
 
 
@@ -247,13 +250,20 @@ class AttentionDecoder(Seq2Seq):
         return self.W_o(s_tilde), state, a
 
 
-def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
+def seq2seq_loss(model, batch) -> torch.Tensor:
     """Teacher-forced cross-entropy per target token of a :class:`~seqattn_lib.data.translation.Batch`,
-    ignoring padding (id 0)."""
-    _check_model(model)
+    ignoring padding (id 0). ``model``: a :class:`Seq2Seq` model or a
+    :class:`~seqattn_lib.transformer.Transformer` (which reads the padding from the ids)."""
     if not isinstance(batch, Batch):
         raise ValueError(f"batch must be a Batch (from TranslationTask.batch), got {type(batch).__name__}")
-    logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (batch, n_tgt, vocab)
+    from .transformer import Transformer  # here: transformer.py imports this module
+
+    if isinstance(model, Seq2Seq):
+        logits = model(batch.src, batch.src_lengths, batch.tgt_in)  # (batch, n_tgt, vocab)
+    elif isinstance(model, Transformer):
+        logits = model(batch.src, batch.tgt_in)
+    else:
+        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
     check_ids(batch.tgt_out, "batch.tgt_out", logits.shape[-1], "tgt_vocab")
     return F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0)
 
@@ -335,6 +345,27 @@ def greedy_decode(model, src, src_lengths, bos_id: int, eos_id: int, max_len: in
         return tokens, None
     weights = torch.stack(alphas, 1)  # (batch, steps, n_src)
     return tokens, [weights[i, : len(t) + 1, : int(src_lengths[i])] for i, t in enumerate(tokens)]
+
+
+def translate(model, task: TranslationTask, pairs, max_len: int = 80) -> tuple[list[str], list[torch.Tensor] | None]:
+    """Greedy translations of the sources of ``pairs`` (from ``task``) as strings.
+
+    Returns ``(translations, weights)``, ``weights`` as in :func:`greedy_decode`.
+    """
+    if not isinstance(task, TranslationTask):
+        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
+    first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
+    if first is None:
+        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
+    b = task.batch(pairs, first.device)
+    tokens, weights = greedy_decode(model, b.src, b.src_lengths, task.tgt_vocab.bos_id, task.tgt_vocab.eos_id, max_len)
+    return [task.decode(t) for t in tokens], weights
+
+
+def correct_translations(model, task: TranslationTask, pairs, max_len: int = 80) -> torch.Tensor:
+    """Per pair of ``pairs``, whether the greedy translation equals the reference exactly: ``(n,)`` bool."""
+    hypotheses, _ = translate(model, task, pairs, max_len)
+    return exact_match(hypotheses, [task.reference(t) for _, t in pairs])
 
 
 def length_normalised_score(log_prob: torch.Tensor, length: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:

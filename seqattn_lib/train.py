@@ -72,6 +72,21 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Learning-rate schedule: linear warm-up over ``warmup`` steps, then cosine decay to
+    zero at ``steps`` (the factor at step ``s`` is ``min(1, (s+1)/warmup) * (1 + cos(pi s / steps)) / 2``).
+    """
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    check_positive_int(warmup, "warmup")
+    check_positive_int(steps, "steps")
+
+    def factor(s):
+        return min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 def train(
     model: nn.Module,
     get_batch: Callable[[], object],

@@ -7,8 +7,9 @@ Introduced in chapter 5. Reads top to bottom, like nanoGPT:
    (``norm_first=True``); parameter names match ``nn.TransformerEncoderLayer`` /
    ``nn.TransformerDecoderLayer`` (see ``load_torch``);
 3. the key/value cache used by generation;
-4. :class:`Transformer`, an encoder-decoder for translation, decoded by
-   :mod:`seqattn_lib.seq2seq`'s ``greedy_decode`` and ``beam_search`` like the RNN models;
+4. :class:`Transformer`, an encoder-decoder for translation, trained by
+   :func:`fit_translation` and decoded by :mod:`seqattn_lib.seq2seq`'s ``greedy_decode``
+   and ``beam_search`` like the RNN models;
 5. :class:`GPT`, a decoder-only language model, and :func:`generate` (temperature, top-k,
    with or without the cache).
 
@@ -27,6 +28,9 @@ from torch import nn
 
 from .attention import MultiHeadAttention, _check_dropout, causal_mask, padding_mask
 from .checks import check_finite, check_generator, check_ids, check_int, check_positive_int, check_tensor
+from .data.translation import TranslationTask
+from .seq2seq import seq2seq_loss
+from .train import History, train, warmup_cosine
 
 # 1. Positional encodings and the feed-forward network ------------------------------------
 
@@ -344,6 +348,31 @@ class Transformer(nn.Module):
         """The decoding state of the rows ``index (k,)``."""
         memory, src_mask, caches = state
         return memory[index], src_mask[index], [cache.rows(index) for cache in caches]
+
+
+def fit_translation(model: Transformer, task: TranslationTask, steps: int, lr: float = 1e-2, warmup: int = 100,
+                    schedule_steps: int | None = None, batch_size: int = 64, log_every: int = 50,
+                    verbose: bool = True) -> History:
+    """Chapter 5's recipe for a :class:`Transformer` on a translation ``task``: AdamW at peak
+    ``lr``, linear warm-up over ``warmup`` steps and cosine decay to zero at ``schedule_steps``
+    (default ``steps``; a longer schedule makes a short run follow the first steps of a long
+    one), gradient norm clipped at 1, random training batches of ``batch_size`` pairs.
+
+    Leaves ``model`` in eval mode. Returns its :class:`~seqattn_lib.train.History`.
+    """
+    if not isinstance(model, Transformer):
+        raise ValueError(f"model must be a Transformer, got {type(model).__name__}")
+    if not isinstance(task, TranslationTask):
+        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
+    check_positive_int(steps, "steps")
+    check_finite(lr, "lr", positive=True)
+    schedule_steps = steps if schedule_steps is None else check_positive_int(schedule_steps, "schedule_steps")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    device = model.out.weight.device
+    history = train(model, task.sampler(batch_size, device), seq2seq_loss, optimizer, steps, clip=1.0,
+                    scheduler=warmup_cosine(optimizer, warmup, schedule_steps), log_every=log_every, verbose=verbose)
+    model.eval()
+    return history
 
 
 # 5. Decoder-only language model and generation -----------------------------------------

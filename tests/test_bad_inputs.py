@@ -346,6 +346,27 @@ def test_fit_refuses_bad_hyper_parameters_and_accepts_good_ones(lr, seed, log_ev
     assert history.steps == steps
 
 
+with torch.random.fork_rng(devices=[]):
+    TASK_MODELS = [seq2seq.Decoder(len(TASK.src_vocab), len(TASK.tgt_vocab), 4, 8).eval(),
+                   seq2seq.AttentionDecoder(len(TASK.src_vocab), len(TASK.tgt_vocab), 4, 8).eval()]
+
+
+@few
+@given(model=st.sampled_from(TASK_MODELS), max_len=st.integers(1, 6),
+       bad=st.sampled_from([None, "one two", [("one", 1)], [("one",)]]))
+def test_translate_and_correct_translations(model, max_len, bad):
+    hypotheses, _ = seq2seq.translate(model, TASK, TASK.train, max_len)
+    assert len(hypotheses) == len(TASK.train) and all(isinstance(h, str) for h in hypotheses)
+    correct = seq2seq.correct_translations(model, TASK, TASK.train, max_len)
+    assert correct.tolist() == [h == TASK.reference(t) for h, (_, t) in zip(hypotheses, TASK.train)]
+    with refused("pairs"):
+        seq2seq.translate(model, TASK, bad)
+    with refused("task"):
+        seq2seq.correct_translations(model, TASK.train, TASK.train)
+    with refused("model"):
+        seq2seq.translate(nn.Linear(2, 2), TASK, TASK.train)
+
+
 # ---------------------------------------------------------------- rnn
 with torch.random.fork_rng(devices=[]):
     torch.manual_seed(0)
@@ -467,6 +488,30 @@ def test_generate_refuses_bad_prompts_temperatures_and_generators(prompt, temper
         rnn.scaled_orthogonal(4, 1.0, generator)
 
 
+# ---------------------------------------------------------------- ngram
+from seqattn_lib.ngram import NGramLM  # noqa: E402
+
+
+@few
+@given(size=NOT_POSITIVE_INT, bad_id=out_of_range(4), where=st.integers(0, 9), n=st.integers(1, 4))
+def test_ngram_refuses_bad_sizes_and_ids(size, bad_id, where, n):
+    ids = torch.arange(10) % 4
+    lm = NGramLM(ids, n, 4)
+    assert lm.log_probs(ids).shape == (10,) and 0 <= lm.unseen_context_share(ids) <= 1
+    for name in ("n", "vocab_size"):
+        with refused(name):
+            NGramLM(ids, **{"n": n, "vocab_size": 4, name: size})
+    for bad in (with_bad_id(ids, bad_id, where), ids.float(), ids[None], ids.tolist()):
+        with refused("ids"):
+            NGramLM(bad, n, 4)
+        with refused("ids"):
+            lm.log_probs(bad)
+    with refused("ids"):
+        NGramLM(ids[:1], 2, 4)
+    with refused("vocab_size"):
+        NGramLM(ids, 40, 4)
+
+
 # ---------------------------------------------------------------- train
 with torch.random.fork_rng(devices=[]):
     LINEAR = nn.Linear(2, 1)
@@ -519,6 +564,20 @@ def test_train_refuses_wrong_types(name, bad):
 def test_train_valid_inputs_are_accepted(steps, eval_every, clip):
     history = run_train(steps=steps, eval_every=eval_every, clip=clip, eval_fn=lambda m: {"w": m.weight.sum()})
     assert history.steps == steps and history.metrics["loss"][-1][0] == steps and math.isfinite(history.last("w"))
+
+
+@few
+@given(bad=NOT_POSITIVE_INT, warmup=st.integers(1, 20), steps=st.integers(1, 50))
+def test_warmup_cosine(bad, warmup, steps):
+    opt = torch.optim.SGD(LINEAR.parameters(), 1.0)
+    factor = train.warmup_cosine(opt, warmup, steps).lr_lambdas[0]
+    assert factor(0) == pytest.approx(min(1, 1 / warmup)) and factor(steps) == pytest.approx(0, abs=1e-12)
+    assert all(0 <= factor(s) <= 1 for s in range(steps + 2))
+    for name in ("warmup", "steps"):
+        with refused(name):
+            train.warmup_cosine(opt, **{"warmup": warmup, "steps": steps, name: bad})
+    with refused("optimizer"):
+        train.warmup_cosine(LINEAR, warmup, steps)
 
 
 @few
@@ -1135,6 +1194,27 @@ MODEL_SIZES = {
 }
 GPT_MODEL = transformer.GPT(7, 8, 2, 1, context=6).eval()
 TRANSFORMER = transformer.Transformer(7, 6, d_model=8, n_heads=2, d_ff=8, n_enc=1, n_dec=1, max_len=12).eval()
+
+
+@settings(max_examples=10, deadline=None)
+@given(lr=NOT_POSITIVE, size=NOT_POSITIVE_INT.filter(lambda v: v is not None), steps=st.integers(1, 3))
+def test_fit_translation_refuses_bad_arguments_and_trains(lr, size, steps):
+    model = transformer.Transformer(len(TASK.src_vocab), len(TASK.tgt_vocab), d_model=8, n_heads=2, d_ff=8,
+                                    n_enc=1, n_dec=1, max_len=12)
+    with refused("lr"):
+        transformer.fit_translation(model, TASK, 1, lr=lr)
+    for name in ("steps", "warmup", "schedule_steps", "batch_size", "log_every"):
+        with refused(name):
+            transformer.fit_translation(model, TASK, **{"steps": 1, name: size})
+    with refused("task"):
+        transformer.fit_translation(model, TASK.train, 1)
+    with refused("model"):
+        transformer.fit_translation(S2S[0], TASK, 1)
+    history = transformer.fit_translation(model, TASK, steps, batch_size=2, verbose=False)
+    assert history.steps == steps and not model.training
+    batch = TASK.batch(TASK.train)
+    assert torch.allclose(seq2seq.seq2seq_loss(model, batch), nn.functional.cross_entropy(
+        model(batch.src, batch.tgt_in).flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0))
 
 
 @few

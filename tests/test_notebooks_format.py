@@ -117,7 +117,8 @@ SHOWN_FROM_SOURCE = {
     "03_lstm_gru": {"lstm.py": ["LSTMCell.forward", "GRUCell.forward"]},
     "04_seq2seq_attention": {"seq2seq.py": ["AttentionDecoder.attend", "AttentionDecoder.decode"]},
     "05_transformer": {"attention.py": ["MultiHeadAttention.project"],
-                       "transformer.py": ["EncoderLayer", "DecoderLayer", "GPT"]},
+                       "transformer.py": ["EncoderLayer", "DecoderLayer"]},
+    "05c_language_model": {"transformer.py": ["GPT"]},
 }
 INCLUDE = re.compile(r"```\{literalinclude\} /(seqattn_lib/\S+)\n(?::[a-z]+:.*\n)*?:pyobject: (\S+)")
 
@@ -144,3 +145,42 @@ def test_core_code_is_included_from_the_library(path):
     for file, objects in SHOWN_FROM_SOURCE.get(path.stem, {}).items():
         for obj in objects:
             assert (f"seqattn_lib/{file}", obj) in included, f"{path.name} should show {obj} from seqattn_lib/{file}"
+
+
+# The architecture diagrams (hand-written SVG in book/figures) each chapter teaches with.
+FIGURES = {
+    "01_sequence_models_rnn": ["rnn_unrolled"],
+    "02_attention": ["attention_masks"],
+    "03_lstm_gru": ["lstm_cell", "gru_cell"],
+    "04_seq2seq_attention": ["seq2seq_attention"],
+    "05_transformer": ["scaled_dot_product_attention", "multi_head_attention", "pre_post_norm"],
+    "05c_language_model": ["kv_cache"],
+    "07_efficiency": ["attention_masks"],
+}
+FIGURE = re.compile(r"```\{figure\} \.\./book/figures/(\S+)\.svg\n((?::\w+:.*\n)*)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_diagrams_are_numbered_figures_with_alt_text_and_referenced(path):
+    text = "".join("".join(c["source"]) + "\n" for c in json.loads(path.read_text())["cells"]
+                   if c["cell_type"] == "markdown")
+    shown = FIGURE.findall(text)
+    for name, options in shown:
+        fields = dict(re.findall(r":(\w+): (.*)", options))
+        assert (ROOT / "book" / "figures" / f"{name}.svg").is_file(), name
+        assert len(fields.get("alt", "")) >= 40, f"{name}: alt text missing or too short"
+        assert "name" in fields and f"{{numref}}`{fields['name']}`" in text, f"{name}: not referenced in the text"
+    assert set(FIGURES.get(path.stem, [])) <= {name for name, _ in shown}
+
+
+def test_every_diagram_is_shown_and_is_self_contained_svg():
+    import xml.dom.minidom
+
+    shown = {name for names in FIGURES.values() for name in names}
+    for svg in sorted((ROOT / "book" / "figures").glob("*.svg")):
+        assert svg.stem in shown, f"{svg.name} is not in FIGURES"
+        root = xml.dom.minidom.parse(str(svg)).documentElement
+        assert root.tagName == "svg" and root.getAttribute("viewBox"), svg.name
+        assert root.getElementsByTagName("title") and root.getElementsByTagName("desc"), svg.name
+        assert not root.getElementsByTagName("script") and not root.getElementsByTagName("image"), svg.name
+        assert "@import" not in svg.read_text() and "href=\"http" not in svg.read_text(), svg.name

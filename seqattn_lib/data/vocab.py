@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import torch
+from torch import nn
 
 from ..checks import check_id_list, check_int, check_positive_int, check_str_list
 
@@ -130,13 +131,10 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Ten
     """
     if not isinstance(seqs, (list, tuple)) or len(seqs) == 0:
         raise ValueError(f"seqs must be a non-empty list of id sequences, got {seqs!r:.80}")
-    for i, s in enumerate(seqs):
-        check_id_list(s, f"seqs[{i}]")
+    seqs = [check_id_list(s, f"seqs[{i}]") for i, s in enumerate(seqs)]
     check_int(pad_id, "pad_id")
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
     if (lengths == 0).any():
         raise ValueError("every sequence must have at least one token")
-    ids = torch.full((len(seqs), int(lengths.max())), pad_id, dtype=torch.long)
-    for row, s in enumerate(seqs):
-        ids[row, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
-    return ids, lengths
+    rows = [torch.tensor(s, dtype=torch.long) for s in seqs]
+    return nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=pad_id), lengths
