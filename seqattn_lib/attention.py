@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_int, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_int, check_positive_int, check_tensor
 
 
 def _check_dropout(p: object, name: str = "dropout_p") -> float:
@@ -402,7 +402,7 @@ class MultiHeadAttention(nn.Module):
         check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
         check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
         if cache is not None and not callable(getattr(cache, "update", None)):
-            raise ValueError(f"cache must have an update(K_new, V_new) method, got {type(cache).__name__}")
+            raise ArgumentTypeError(f"cache must have an update(K_new, V_new) method, got {type(cache).__name__}")
         Q, K, V = self.project(q, k, v)  # (batch, n_heads, n_q or n_k, d_k)
         if cache is not None:
             K, V = cache.update(K, V)  # (batch, n_heads, t, d_k): every position so far

@@ -10,7 +10,8 @@ checked against each other by passing the same ``dims`` dictionary::
     check_tensor(k, "k", ("batch", "n_k", "d_k"), dims)   # d_k must equal q's
 
 A mismatch raises ``ValueError`` naming the argument, the expected shape (with the sizes
-bound so far) and the shape received. The other helpers check numbers, token ids and
+bound so far) and the shape received; an argument of the wrong type raises
+:class:`ArgumentTypeError`, both a ``TypeError`` and a ``ValueError``. The other helpers check numbers, token ids and
 random generators the same way: every message names the argument and what was expected.
 """
 
@@ -23,6 +24,12 @@ from collections.abc import Iterable, Sequence
 import torch
 
 Dim = str | int | None
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of a public function has the wrong type (a list for a tensor, a str for a
+    model). It is a ``TypeError``, and a ``ValueError`` like every other refusal of bad input,
+    so code that catches either sees it."""
 
 
 def _describe(spec: Sequence[Dim], dims: dict[str, int]) -> str:
@@ -66,7 +73,7 @@ def check_tensor(
     """
     dims = {} if dims is None else dims
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise ArgumentTypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if dtype is not None:
         ok = {
             "float": x.is_floating_point(),
@@ -151,7 +158,7 @@ def check_id_list(ids: object, name: str, size: int | None = None, bound: str = 
         check_ids(ids, name, size, bound, spec=(None,))
         return ids.tolist()
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-        raise ValueError(f"{name} must be a list of int ids, got {type(ids).__name__}")
+        raise ArgumentTypeError(f"{name} must be a list of int ids, got {type(ids).__name__}")
     ids = list(ids)
     if not all(type(i) is int for i in ids):  # the common case, plain ints, skips this loop
         for i in ids:
@@ -167,7 +174,7 @@ def check_id_list(ids: object, name: str, size: int | None = None, bound: str = 
 def check_str_list(values: object, name: str) -> list[str]:
     """Return ``values`` (an iterable of str, but not one str) as a list, else raise ``ValueError``."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise ValueError(f"{name} must be a list of str, got {type(values).__name__}")
+        raise ArgumentTypeError(f"{name} must be a list of str, got {type(values).__name__}")
     values = list(values)
     bad = [v for v in values if not isinstance(v, str)]
     if bad:
@@ -178,5 +185,5 @@ def check_str_list(values: object, name: str) -> list[str]:
 def check_generator(generator: object) -> torch.Generator | None:
     """Return ``generator`` if it is a ``torch.Generator`` or ``None``, else raise ``ValueError``."""
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise ArgumentTypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     return generator

@@ -20,17 +20,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import MultiHeadAttention, sliding_window_mask
-from .checks import check_finite, check_ids, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_finite, check_ids, check_positive_int, check_tensor
 
 
 def _check_callable(fn) -> None:
     if not callable(fn):
-        raise ValueError(f"fn must be a function taking no arguments, got {type(fn).__name__}")
+        raise ArgumentTypeError(f"fn must be a function taking no arguments, got {type(fn).__name__}")
 
 
 def _check_module(model) -> None:
     if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def local_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
@@ -103,9 +103,9 @@ def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> None:
         ValueError: if a head index is out of range.
     """
     if not isinstance(mha, MultiHeadAttention):
-        raise ValueError(f"mha must be a MultiHeadAttention, got {type(mha).__name__}")
+        raise ArgumentTypeError(f"mha must be a MultiHeadAttention, got {type(mha).__name__}")
     if not isinstance(heads, (list, tuple)):
-        raise ValueError(f"heads must be a list of head indices, got {type(heads).__name__}")
+        raise ArgumentTypeError(f"heads must be a list of head indices, got {type(heads).__name__}")
     for h in heads:
         if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < mha.n_heads:
             raise ValueError(f"heads must hold ints in [0, n_heads={mha.n_heads}), got {h!r}")
@@ -210,7 +210,7 @@ def _positive_list(values, name: str) -> list:
     """``values`` (a list, array or tensor of finite positive numbers) as a list."""
     values = values.tolist() if hasattr(values, "tolist") else values
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise ValueError(f"{name} must be a list of positive numbers, got {type(values).__name__}")
+        raise ArgumentTypeError(f"{name} must be a list of positive numbers, got {type(values).__name__}")
     for v in values:
         check_finite(v, f"every value of {name}", positive=True)
     return list(values)

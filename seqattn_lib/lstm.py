@@ -32,7 +32,7 @@ import math
 import torch
 from torch import nn
 
-from .checks import check_finite, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_finite, check_positive_int, check_tensor
 
 LSTM_GATES = ("i", "f", "g", "o")  # torch.nn.LSTM's stacking order
 GRU_GATES = ("r", "z", "n")  # torch.nn.GRU's stacking order
@@ -199,7 +199,7 @@ class _Recurrent(nn.Module):
     def load_torch(self, module: nn.RNNBase) -> _Recurrent:
         """Copy the weights of a ``torch.nn.LSTM``/``GRU`` of the same sizes into this module."""
         if not isinstance(module, self.torch_class):
-            raise ValueError(f"expected a {self.torch_class.__name__}, got {type(module).__name__}")
+            raise ArgumentTypeError(f"expected a {self.torch_class.__name__}, got {type(module).__name__}")
         if module.bidirectional or module.proj_size or not module.bias:
             raise ValueError("only unidirectional modules with biases and no projection can be copied")
         sizes = (module.input_size, module.hidden_size, module.num_layers)
@@ -284,7 +284,7 @@ def set_forget_bias(lstm: nn.LSTM | LSTM, value: float) -> None:
             if name.startswith("bias_"):
                 p[d_h : 2 * d_h] = value if name.startswith("bias_ih") else 0.0
     else:
-        raise ValueError(f"expected an LSTM or torch.nn.LSTM, got {type(lstm).__name__}")
+        raise ArgumentTypeError(f"expected an LSTM or torch.nn.LSTM, got {type(lstm).__name__}")
 
 
 def input_gradient_norms(rnn: nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_finite, check_generator, check_ids, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_finite, check_generator, check_ids, check_positive_int, check_tensor
 
 
 def _check_weights(W_xh, W_hh, b_h, dims) -> dict:
@@ -257,9 +257,9 @@ def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch
     ``(batch, T)`` ids: a :class:`CharLM` here, or chapter 5's ``GPT`` (any module whose
     output for ``x`` is the logits ``(batch, T, V)`` or a pair ``(logits, state)``)."""
     if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a language model (an nn.Module), got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a language model (an nn.Module), got {type(model).__name__}")
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(f"batch must be a pair (x, y) of (batch, T) id tensors, got {type(batch).__name__}")
+        raise ArgumentTypeError(f"batch must be a pair (x, y) of (batch, T) id tensors, got {type(batch).__name__}")
     x, y = batch
     out = model(x)
     logits = out[0] if isinstance(out, tuple) else out
@@ -303,7 +303,7 @@ def generate(
     one seed gives the same text on every device.
     """
     if not isinstance(model, CharLM):
-        raise ValueError(f"model must be a CharLM, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a CharLM, got {type(model).__name__}")
     device = next(model.parameters()).device
     check_ids(idx, "idx", model.vocab_size, spec=("batch", "n"), device=device)
     if idx.shape[1] == 0:

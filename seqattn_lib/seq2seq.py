@@ -49,7 +49,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import AdditiveAttention, padding_mask, scaled_dot_product_attention
-from .checks import check_finite, check_id_list, check_ids, check_int, check_positive_int, check_tensor
+from .checks import (
+    ArgumentTypeError,
+    check_finite,
+    check_id_list,
+    check_ids,
+    check_int,
+    check_positive_int,
+    check_tensor,
+)
 from .data.translation import Batch, TranslationTask
 from .metrics import exact_match
 from .train import History, train
@@ -255,7 +263,7 @@ def seq2seq_loss(model, batch) -> torch.Tensor:
     ignoring padding (id 0). ``model``: a :class:`Seq2Seq` model or a
     :class:`~seqattn_lib.transformer.Transformer` (which reads the padding from the ids)."""
     if not isinstance(batch, Batch):
-        raise ValueError(f"batch must be a Batch (from TranslationTask.batch), got {type(batch).__name__}")
+        raise ArgumentTypeError(f"batch must be a Batch (from TranslationTask.batch), got {type(batch).__name__}")
     from .transformer import Transformer  # here: transformer.py imports this module
 
     if isinstance(model, Seq2Seq):
@@ -263,7 +271,7 @@ def seq2seq_loss(model, batch) -> torch.Tensor:
     elif isinstance(model, Transformer):
         logits = model(batch.src, batch.tgt_in)
     else:
-        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
     check_ids(batch.tgt_out, "batch.tgt_out", logits.shape[-1], "tgt_vocab")
     return F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=0)
 
@@ -279,7 +287,7 @@ def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2
     """
     _check_model(model)
     if not isinstance(task, TranslationTask):
-        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
+        raise ArgumentTypeError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
     check_positive_int(steps, "steps")
     check_finite(lr, "lr", positive=True)
     if seed is not None:
@@ -297,18 +305,18 @@ def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2
 
 def _check_model(model) -> None:
     if not isinstance(model, Seq2Seq):
-        raise ValueError(f"model must be a Seq2Seq model, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a Seq2Seq model, got {type(model).__name__}")
 
 
 def _check_memory(memory) -> None:
     if not isinstance(memory, Memory):
-        raise ValueError(f"memory must be a Memory (from encode), got {type(memory).__name__}")
+        raise ArgumentTypeError(f"memory must be a Memory (from encode), got {type(memory).__name__}")
 
 
 def _check_decode_args(model, src, bos_id, eos_id) -> None:
     """Checks shared by the decoding functions (``start`` checks ``src`` and ``src_lengths`` in full)."""
     if not all(callable(getattr(model, m, None)) for m in ("start", "step", "reorder")):
-        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
     check_tensor(src, "src", ("batch", "n_src"), dtype="int")
     for value, name in ((bos_id, "bos_id"), (eos_id, "eos_id")):
         check_int(value, name, 0, model.tgt_vocab)
@@ -353,10 +361,10 @@ def translate(model, task: TranslationTask, pairs, max_len: int = 80) -> tuple[l
     Returns ``(translations, weights)``, ``weights`` as in :func:`greedy_decode`.
     """
     if not isinstance(task, TranslationTask):
-        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
+        raise ArgumentTypeError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
     first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
     if first is None:
-        raise ValueError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a Seq2Seq model or a Transformer, got {type(model).__name__}")
     b = task.batch(pairs, first.device)
     tokens, weights = greedy_decode(model, b.src, b.src_lengths, task.tgt_vocab.bos_id, task.tgt_vocab.eos_id, max_len)
     return [task.decode(t) for t in tokens], weights

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .checks import check_finite, check_int, check_positive_int
+from .checks import ArgumentTypeError, check_finite, check_int, check_positive_int
 
 
 @dataclass
@@ -63,7 +63,7 @@ class History:
 
 def _check_module(model) -> None:
     if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -77,7 +77,7 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, steps: int) -> 
     zero at ``steps`` (the factor at step ``s`` is ``min(1, (s+1)/warmup) * (1 + cos(pi s / steps)) / 2``).
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise ArgumentTypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     check_positive_int(warmup, "warmup")
     check_positive_int(steps, "steps")
 
@@ -122,13 +122,13 @@ def train(
     _check_module(model)
     for fn, name in ((get_batch, "get_batch"), (loss_fn, "loss_fn")):
         if not callable(fn):
-            raise ValueError(f"{name} must be a function, got {type(fn).__name__}")
+            raise ArgumentTypeError(f"{name} must be a function, got {type(fn).__name__}")
     if eval_fn is not None and not callable(eval_fn):
-        raise ValueError(f"eval_fn must be a function or None, got {type(eval_fn).__name__}")
+        raise ArgumentTypeError(f"eval_fn must be a function or None, got {type(eval_fn).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise ArgumentTypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if scheduler is not None and not callable(getattr(scheduler, "step", None)):
-        raise ValueError(f"scheduler must be a learning-rate scheduler or None, got {type(scheduler).__name__}")
+        raise ArgumentTypeError(f"scheduler must be a learning-rate scheduler or None, got {type(scheduler).__name__}")
     check_positive_int(steps, "steps")
     check_positive_int(eval_every, "eval_every")
     if clip is not None:

@@ -27,7 +27,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import MultiHeadAttention, _check_dropout, causal_mask, padding_mask
-from .checks import check_finite, check_generator, check_ids, check_int, check_positive_int, check_tensor
+from .checks import (
+    ArgumentTypeError,
+    check_finite,
+    check_generator,
+    check_ids,
+    check_int,
+    check_positive_int,
+    check_tensor,
+)
 from .data.translation import TranslationTask
 from .seq2seq import seq2seq_loss
 from .train import History, train, warmup_cosine
@@ -361,9 +369,9 @@ def fit_translation(model: Transformer, task: TranslationTask, steps: int, lr: f
     Leaves ``model`` in eval mode. Returns its :class:`~seqattn_lib.train.History`.
     """
     if not isinstance(model, Transformer):
-        raise ValueError(f"model must be a Transformer, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a Transformer, got {type(model).__name__}")
     if not isinstance(task, TranslationTask):
-        raise ValueError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
+        raise ArgumentTypeError(f"task must be a TranslationTask (from load_task), got {type(task).__name__}")
     check_positive_int(steps, "steps")
     check_finite(lr, "lr", positive=True)
     schedule_steps = steps if schedule_steps is None else check_positive_int(schedule_steps, "schedule_steps")
@@ -428,7 +436,7 @@ def generate(model: GPT, idx: torch.Tensor, n_new: int, temperature: float = 1.0
     sequence fills the model's context, the window slides and is encoded afresh.
     """
     if not isinstance(model, GPT):
-        raise ValueError(f"model must be a GPT, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a GPT, got {type(model).__name__}")
     check_ids(idx, "idx", model.tok_embed.num_embeddings, "vocab_size", ("batch", "n"), device=model.head.weight.device)
     check_positive_int(n_new, "n_new")
     if check_finite(temperature, "temperature") < 0:

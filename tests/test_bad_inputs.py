@@ -1328,3 +1328,23 @@ def test_sizes_must_be_positive_ints(key, bad):
 def test_hyper_parameters_must_be_finite_and_positive(key, bad):
     with refused(key[1]):
         POSITIVE[key](bad)
+
+
+# ---------------------------------------------------------------- wrong types
+WRONG_TYPES = {
+    "x": lambda: checks.check_tensor([1.0], "x"),
+    "ids": lambda: checks.check_id_list(5, "ids"),
+    "generator": lambda: checks.check_generator("0"),
+    "model": lambda: train.count_parameters("model"),
+    "optimizer": lambda: train.warmup_cosine(LINEAR, 1, 2),
+    "task": lambda: seq2seq.translate(TASK_MODELS[0], TASK.train, TASK.train),
+    "pairs": lambda: TASK.batch("one two"),
+    "text": lambda: vocab.tokenize_chars(3),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_TYPES)
+def test_a_wrong_type_is_a_type_error_and_a_value_error(name):
+    with pytest.raises(TypeError, match=rf"(?<![\w.]){re.escape(name)}(?!\w)") as error:
+        WRONG_TYPES[name]()
+    assert isinstance(error.value, ValueError)

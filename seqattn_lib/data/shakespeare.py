@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..checks import check_finite, check_generator, check_positive_int, check_str_list, check_tensor
+from ..checks import ArgumentTypeError, check_finite, check_generator, check_positive_int, check_str_list, check_tensor
 
 GENRES = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
 _SPEAKER = re.compile(r"^\*\*(.+?)\*\*\s*$")
@@ -75,7 +75,7 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     """Split ``text`` into a training head and a validation tail (no overlap, no shuffling,
     so validation text is unseen as a whole passage)."""
     if not isinstance(text, str):
-        raise ValueError(f"text must be a str, got {type(text).__name__}")
+        raise ArgumentTypeError(f"text must be a str, got {type(text).__name__}")
     if not 0 < check_finite(val_fraction, "val_fraction") < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
     cut = int(len(text) * (1 - val_fraction))

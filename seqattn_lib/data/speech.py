@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..attention import padding_mask
-from ..checks import check_generator, check_positive_int, check_tensor
+from ..checks import ArgumentTypeError, check_generator, check_positive_int, check_tensor
 
 N_SPEAKERS = 9
 N_COEFFICIENTS = 12
@@ -44,8 +44,10 @@ def load_japanese_vowels(split: str) -> tuple[list[torch.Tensor], torch.Tensor]:
 
 def _check_utterances(utterances) -> dict[str, int]:
     """Raise unless ``utterances`` is a non-empty list of ``(T_i, d)`` float tensors; return ``{"d": d}``."""
-    if not isinstance(utterances, (list, tuple)) or not utterances:
-        raise ValueError(f"utterances must be a non-empty list of (T_i, d) tensors, got {type(utterances).__name__}")
+    if not isinstance(utterances, (list, tuple)):
+        raise ArgumentTypeError(f"utterances must be a list of (T_i, d) tensors, got {type(utterances).__name__}")
+    if not utterances:
+        raise ValueError("utterances must hold at least one (T_i, d) tensor, got an empty list")
     dims: dict[str, int] = {}
     for i, u in enumerate(utterances):
         check_tensor(u, f"utterances[{i}]", (None, "d"), dims, dtype="float")

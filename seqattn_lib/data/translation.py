@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from ..checks import check_finite, check_int, check_positive_int, check_str_list, check_tensor
+from ..checks import ArgumentTypeError, check_finite, check_int, check_positive_int, check_str_list, check_tensor
 from ..runtime import seed_for
 from .vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
 
@@ -46,7 +46,7 @@ Pair = tuple[str, str]
 def _check_pairs(pairs: object, name: str = "pairs") -> None:
     """Raise ``ValueError`` unless ``pairs`` is a list of ``(source, target)`` pairs of strings."""
     if not isinstance(pairs, (list, tuple)):
-        raise ValueError(f"{name} must be a list of (source, target) pairs, got {type(pairs).__name__}")
+        raise ArgumentTypeError(f"{name} must be a list of (source, target) pairs, got {type(pairs).__name__}")
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(isinstance(t, str) for t in pair):
             raise ValueError(f"{name} must hold (source, target) pairs of strings, got {pair!r:.80}")
@@ -66,7 +66,7 @@ def number_pairs(numbers: Sequence[int], src_lang: str = "en", tgt_lang: str = "
     from num2words import num2words
 
     if isinstance(numbers, (str, bytes)) or not isinstance(numbers, Iterable):
-        raise ValueError(f"numbers must be a list of non-negative ints, got {type(numbers).__name__}")
+        raise ArgumentTypeError(f"numbers must be a list of non-negative ints, got {type(numbers).__name__}")
     for lang, name in ((src_lang, "src_lang"), (tgt_lang, "tgt_lang")):
         try:
             num2words(0, lang=lang)
@@ -122,7 +122,7 @@ def date_pairs(
 def load_bible(path: Path | str = BIBLE_FILE) -> list[Pair]:
     """English (KJV) -> Spanish (Reina-Valera 1909) verse pairs, in canonical order."""
     if not isinstance(path, (str, os.PathLike)):
-        raise ValueError(f"path must be a str or Path, got {type(path).__name__}")
+        raise ArgumentTypeError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{path} not found: run scripts/extract_bible.py to create it")
@@ -197,10 +197,10 @@ class TranslationTask:
             _check_pairs(getattr(self, split), split)
         for fn, name in ((self.src_tokenize, "src_tokenize"), (self.tgt_tokenize, "tgt_tokenize")):
             if not callable(fn):
-                raise ValueError(f"{name} must be a function str -> list[str], got {type(fn).__name__}")
+                raise ArgumentTypeError(f"{name} must be a function str -> list[str], got {type(fn).__name__}")
         for vocab, name in ((self.src_vocab, "src_vocab"), (self.tgt_vocab, "tgt_vocab")):
             if not isinstance(vocab, Vocab):
-                raise ValueError(f"{name} must be a Vocab, got {type(vocab).__name__}")
+                raise ArgumentTypeError(f"{name} must be a Vocab, got {type(vocab).__name__}")
 
     def batch(self, pairs: Sequence[Pair], device: torch.device | str | None = None) -> Batch:
         """Tokenise, encode and pad ``pairs`` into a :class:`Batch` on ``device``."""
@@ -234,7 +234,7 @@ class TranslationTask:
     def reference(self, target: str) -> str:
         """A target string as the model should produce it (tokenised and re-joined)."""
         if not isinstance(target, str):
-            raise ValueError(f"target must be a str, got {type(target).__name__}")
+            raise ArgumentTypeError(f"target must be a str, got {type(target).__name__}")
         return self.detokenize(self.tgt_tokenize(target))
 
 

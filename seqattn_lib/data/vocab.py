@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
-from ..checks import check_id_list, check_int, check_positive_int, check_str_list
+from ..checks import ArgumentTypeError, check_id_list, check_int, check_positive_int, check_str_list
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 _WORD_RE = re.compile(r"[\w']+|[^\w\s]")
@@ -22,7 +22,7 @@ _WORD_RE = re.compile(r"[\w']+|[^\w\s]")
 def tokenize_chars(text: str) -> list[str]:
     """Split ``text`` into characters: ``"ab c"`` -> ``["a", "b", " ", "c"]``."""
     if not isinstance(text, str):
-        raise ValueError(f"text must be a str, got {type(text).__name__}")
+        raise ArgumentTypeError(f"text must be a str, got {type(text).__name__}")
     return list(text)
 
 
@@ -33,7 +33,7 @@ def tokenize_words(text: str, lower: bool = True) -> list[str]:
     words (``"don't"``).
     """
     if not isinstance(text, str):
-        raise ValueError(f"text must be a str, got {type(text).__name__}")
+        raise ArgumentTypeError(f"text must be a str, got {type(text).__name__}")
     return _WORD_RE.findall(text.lower() if lower else text)
 
 
@@ -53,7 +53,9 @@ class Vocab:
     def __init__(self, tokens: Iterable, min_freq: int = 1, specials: bool = False):
         check_positive_int(min_freq, "min_freq")
         if not isinstance(tokens, Iterable):
-            raise ValueError(f"tokens must be an iterable of str tokens or token lists, got {type(tokens).__name__}")
+            raise ArgumentTypeError(
+                f"tokens must be an iterable of str tokens or token lists, got {type(tokens).__name__}"
+            )
         counts: Counter[str] = Counter()
         for item in tokens:
             if isinstance(item, str):
