@@ -13,11 +13,7 @@ TABLES = ROOT / "book" / "benchmarks"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Chapters measured over their budget (notebook_times.csv), to be cut or split; each entry
 # says by how much. Remove an entry when the chapter fits: the budget test then asserts it.
-OVER_BUDGET = {
-    "1": "160 s in make claims runs on 2026-11-29 (budget 150 s), to be re-measured by CI",
-    "4": "211 s in make claims runs on 2026-11-29 (budget 210 s), to be re-measured by CI",
-    "5b": "345 s in make claims runs on 2026-11-29 (budget 300 s), to be re-measured by CI",
-}
+OVER_BUDGET: dict[str, str] = {}
 # Known gaps in claims.csv, to be closed by running `make claims` (the table shows them blank).
 UNMEASURED: dict[str, str] = {}
 
