@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Parallel pytest workers (one notebook per worker, whole files per worker).
 JOBS   ?= 2
 
-.PHONY: setup vendor book test unit lint browser-check benchmark claims clean
+.PHONY: setup vendor book test unit lint browser-check benchmark claims exercises grade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ benchmark: setup
 # Every notebook under seeds 0-4: each asserted claim's value per seed and its worst margin.
 claims: setup
 	$(BIN)/python scripts/claims.py --seeds 0-4 --csv book/benchmarks/claims.csv
+
+# The learner's copy of every coded exercise (stubs to fill in), and its grade.
+DIR ?= exercises
+exercises: $(VENV)/.installed
+	$(BIN)/python -m seqattn_lib.exercises export $(DIR)
+
+grade: $(VENV)/.installed
+	$(BIN)/python -m seqattn_lib.exercises grade $(DIR)
 
 clean:
 	rm -rf _build

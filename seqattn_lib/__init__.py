@@ -7,16 +7,17 @@ module                    what it holds                              chapter
 ========================  =========================================  =========
 ``runtime``               device, torch threads, seeds from one knob 1
 ``checks``                shape/dtype checks behind every ValueError 1
-``data``                  vocabularies, padding, the book's corpora  1, 4, 6
+``data``                  vocabularies, subwords, the book's corpora 1, 4, 6
 ``train``                 the training loop and its history          1
 ``plot``                  training curves, attention heatmaps        1, 2
 ``claims``                asserted results, recorded for the table   all
-``metrics``               perplexity, accuracy, BLEU                 1, 4
+``metrics``               perplexity, accuracy, BLEU, chrF           1, 4
 ``rnn``                   RNN cell from scratch, character LM        1
 ``attention``             score functions, multi-head attention      2
 ``lstm``                  LSTM and GRU cells from scratch            3
 ``seq2seq``               encoder-decoder, attention decoder, beam   4
 ``transformer``           Transformer blocks, GPT-style LM, KV cache 5
+``hard_attention``        sampled attention: REINFORCE, Gumbel       6
 ``efficiency``            long-sequence attention, pruning, etc.     7
 ``exercises``             checkers for the coding exercises          all
 ========================  =========================================  =========

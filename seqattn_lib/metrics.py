@@ -1,7 +1,7 @@
 """Evaluation metrics shared by the chapters: every metric the book reports is defined here.
 
-Introduced in chapter 1 (perplexity); chapter 2 adds accuracy, chapter 4 exact match and
-BLEU, chapter 6 sequence accuracy (captioning), MAE and RMSE (forecasting), ROUGE-n
+Introduced in chapter 1 (perplexity); chapter 2 adds accuracy, chapter 4 exact match,
+BLEU and chrF, chapter 6 sequence accuracy (captioning), MAE and RMSE (forecasting), ROUGE-n
 (summarisation), recall@1 (dialogue) and hit rate@k (recommendation).
 """
 
@@ -87,6 +87,17 @@ def bleu(hypotheses: list[str], references: list[str], tokenize: str = "13a") ->
         raise ValueError(f"tokenize must be '13a' or 'none', got {tokenize!r}")
     score = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenize, force=tokenize == "none")
     return float(score.score)
+
+
+def chrf(hypotheses: list[str], references: list[str]) -> float:
+    """Corpus chrF (0-100): the F-score (recall weighted twice as much as precision) of
+    character n-grams, n = 1..6, averaged over n (Popović, 2015), as computed by
+    ``sacrebleu.corpus_chrf``. Unlike BLEU it gives credit for a word that is only partly right.
+    """
+    import sacrebleu
+
+    hypotheses, references = _check_text_pairs(hypotheses, references)
+    return float(sacrebleu.corpus_chrf(list(hypotheses), [list(references)]).score)
 
 
 def sequence_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:

@@ -761,7 +761,7 @@ def test_exact_match_and_bleu_refuse_strings_and_non_strings(hyps, which, bad):
     assert metrics.exact_match(hyps, hyps).all()
     args = {"hypotheses": hyps, "references": list(hyps)}
     args[which] = bad if not isinstance(bad, list) else bad * len(hyps)
-    for fn in (metrics.exact_match, metrics.bleu):
+    for fn in (metrics.exact_match, metrics.bleu, metrics.chrf):
         with refused(which):
             fn(**args)
 
@@ -776,6 +776,27 @@ def test_tokenizers_refuse_non_strings(bad):
     for fn in (vocab.tokenize_chars, vocab.tokenize_words):
         with refused("text"):
             fn(bad)
+
+
+SUBWORDS = vocab.SubwordTokenizer(["the lord is my shepherd", "and the earth"] * 10, vocab_size=30)
+
+
+@few
+@given(
+    text=st.text(alphabet="abdehilmnoprstuy ", max_size=20),
+    bad=st.one_of(st.integers(), st.none(), st.lists(st.text(max_size=2), max_size=2)),
+    size=NOT_POSITIVE_INT,
+)
+def test_subword_tokenizer(text, bad, size):
+    assert SUBWORDS.detokenize(SUBWORDS(text)) == " ".join(text.split())  # spaces normalised, nothing lost
+    with refused("text"):
+        SUBWORDS(bad)
+    with refused("pieces"):
+        SUBWORDS.detokenize(text or "x")
+    with refused("vocab_size"):
+        vocab.SubwordTokenizer(["abc"], size)
+    with refused("texts"):
+        vocab.SubwordTokenizer(bad if bad is not None else 1, 30)
 
 
 @few

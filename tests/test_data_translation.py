@@ -67,3 +67,18 @@ def test_decode_inverts_batch_targets():
     b = task.batch(task.train[:3])
     for row, (_, target) in zip(b.tgt_out.tolist(), task.train[:3]):
         assert task.decode(row) == task.reference(target)
+
+
+def test_bible_subwords_share_the_word_split_and_round_trip():
+    words, pieces = load_task("bible", seed=3), load_task("bible", seed=3, subwords=500)
+    assert (words.train, words.val, words.test) == (pieces.train, pieces.val, pieces.test)
+    # at most the 500 pieces (<unk> included) plus <pad>, <bos>, <eos>: a piece that was only a step
+    # towards a longer merge may never occur in the tokenised training verses
+    assert 400 < len(pieces.tgt_vocab) <= 500 + 3
+    b = pieces.batch(pieces.test[:4])
+    for row, (_, target) in zip(b.tgt_out.tolist(), pieces.test[:4]):
+        assert pieces.decode(row) == pieces.reference(target) == target.lower()
+    with pytest.raises(ValueError, match="subwords"):
+        load_task("dates", subwords=100)
+    with pytest.raises(ValueError, match="subwords"):
+        load_task("bible", subwords=0)

@@ -6,8 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqattn_lib.exercises.ch01 import check_clip_grad_norm, check_perplexity, check_rnn_step, check_temperature_probs
-from seqattn_lib.rnn import clip_grad_norm, rnn_step, temperature_probs
+from seqattn_lib.exercises.ch01 import (
+    SOLUTIONS,
+    check_clip_grad_norm,
+    check_perplexity,
+    check_rnn_step,
+    check_temperature_probs,
+)
+from seqattn_lib.rnn import clip_grad_norm
 
 
 def _raises(*args):
@@ -17,14 +23,10 @@ def _raises(*args):
 GARBAGE = [None, 42, lambda *a: None, lambda *a: "text", _raises, lambda *a: torch.zeros(1)]
 
 
-def ref_perplexity(logits, targets):
-    return math.exp(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)).item())
-
-
 CASES = {
     "rnn_step": (
         check_rnn_step,
-        rnn_step,
+        SOLUTIONS["rnn_step"],
         [
             lambda x, h, W_xh, W_hh, b: torch.tanh(x @ W_xh.T + h @ W_hh + b),  # W_hh not transposed
             lambda x, h, W_xh, W_hh, b: x @ W_xh.T + h @ W_hh.T + b,  # no tanh
@@ -35,7 +37,7 @@ CASES = {
     ),
     "clip_grad_norm": (
         check_clip_grad_norm,
-        clip_grad_norm,
+        SOLUTIONS["clip_grad_norm"],
         [
             lambda gs, m: (
                 [g * m / g.norm() for g in gs],
@@ -51,7 +53,7 @@ CASES = {
     ),
     "temperature_probs": (
         check_temperature_probs,
-        temperature_probs,
+        SOLUTIONS["temperature_probs"],
         [
             lambda z, t: torch.softmax(z * t, -1),  # multiplies by the temperature
             lambda z, t: torch.exp(z / t) / torch.exp(z / t).sum(-1, keepdim=True),  # overflows for large logits
@@ -61,7 +63,7 @@ CASES = {
     ),
     "perplexity": (
         check_perplexity,
-        ref_perplexity,
+        SOLUTIONS["perplexity"],
         [
             lambda z, y: math.exp(F.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1), reduction="sum").item()),
             lambda z, y: 2 ** F.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1)).item(),  # wrong base

@@ -5,6 +5,7 @@ import torch
 
 from seqattn_lib.attention import masked_softmax, scaled_dot_product_attention
 from seqattn_lib.exercises.ch02 import (
+    SOLUTIONS,
     check_masked_softmax,
     check_merge_heads,
     check_scaled_dot_product_attention,
@@ -42,7 +43,7 @@ def test_masked_softmax_checker_fails(wrong):
 
 
 def test_masked_softmax_checker_passes_reference():
-    assert check_masked_softmax(masked_softmax)
+    assert check_masked_softmax(SOLUTIONS["masked_softmax"])
 
 
 # scaled dot-product attention ---------------------------------------------------
@@ -71,16 +72,13 @@ def test_attention_checker_fails(wrong):
 
 
 def test_attention_checker_passes_reference():
-    assert check_scaled_dot_product_attention(lambda q, k, v, mask: scaled_dot_product_attention(q, k, v, mask))
+    assert check_scaled_dot_product_attention(SOLUTIONS["scaled_dot_product_attention"])
 
 
 # split / merge heads ----------------------------------------------------------------
-from seqattn_lib.exercises.ch02 import _merge, _split  # noqa: E402  (the reference solutions)
-
-
 def test_split_merge_checkers_pass_reference():
-    assert check_split_heads(_split)
-    assert check_merge_heads(_merge)
+    assert check_split_heads(SOLUTIONS["split_heads"])
+    assert check_merge_heads(SOLUTIONS["merge_heads"])
 
 
 @pytest.mark.parametrize(
@@ -111,7 +109,7 @@ def test_merge_checker_fails(wrong):
 
 # weighted average ---------------------------------------------------------------
 def test_weighted_average_checker():
-    assert check_weighted_average(lambda x, a: (a[..., None] * x).sum(1))
+    assert check_weighted_average(SOLUTIONS["weighted_average"])
     assert check_weighted_average(lambda x, a: torch.einsum("bn,bnd->bd", a, x))
     for wrong in [
         lambda x, a: a[..., None] * x,  # the bug: never sums over positions

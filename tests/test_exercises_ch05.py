@@ -1,6 +1,7 @@
 import torch
 
 from seqattn_lib.exercises.ch05 import (
+    SOLUTIONS,
     check_causal_mask,
     check_kv_cache_update,
     check_pre_norm_block,
@@ -17,12 +18,7 @@ def garbage_none(*args):
 
 
 def test_sinusoidal_encoding_checker():
-    def good(n, d):
-        p = torch.arange(n, dtype=torch.float32)[:, None]
-        angle = p / 10000 ** (torch.arange(0, d, 2) / d)
-        pe = torch.zeros(n, d)
-        pe[:, 0::2], pe[:, 1::2] = torch.sin(angle), torch.cos(angle)
-        return pe
+    good = SOLUTIONS["sinusoidal_encoding"]
 
     def swapped(n, d):  # cos in the even dimensions
         return good(n, d).view(n, d // 2, 2).flip(-1).reshape(n, d)
@@ -41,7 +37,7 @@ def test_sinusoidal_encoding_checker():
 
 
 def test_causal_mask_checker():
-    assert check_causal_mask(lambda n: torch.ones(n, n).tril().bool())
+    assert check_causal_mask(SOLUTIONS["causal_mask"])
     bad = [
         lambda n: torch.ones(n, n).triu().bool(),  # looks into the future
         lambda n: torch.ones(n, n).tril(-1).bool(),  # cannot see itself
@@ -55,10 +51,6 @@ def test_causal_mask_checker():
 
 
 def test_pre_norm_block_checker():
-    def good(x, attn, ff, norm1, norm2):
-        x = x + attn(norm1(x))
-        return x + ff(norm2(x))
-
     def post_norm(x, attn, ff, norm1, norm2):
         x = norm1(x + attn(x))
         return norm2(x + ff(x))
@@ -70,16 +62,13 @@ def test_pre_norm_block_checker():
     def stale_input(x, attn, ff, norm1, norm2):  # feed-forward reads the block input
         return x + attn(norm1(x)) + ff(norm2(x))
 
-    assert check_pre_norm_block(good)
+    assert check_pre_norm_block(SOLUTIONS["pre_norm_block"])
     for bad in (post_norm, no_residual, stale_input, garbage_raises, garbage_none):
         assert not check_pre_norm_block(bad)
 
 
 def test_kv_cache_update_checker():
-    def good(K, V, K_new, V_new):
-        if K is None:
-            return K_new, V_new
-        return torch.cat([K, K_new], 2), torch.cat([V, V_new], 2)
+    good = SOLUTIONS["kv_cache_update"]
 
     def prepends(K, V, K_new, V_new):
         if K is None:

@@ -1,24 +1,19 @@
 import torch
 import torch.nn.functional as F
 
-from seqattn_lib.exercises.ch07 import check_distillation_loss, check_linear_attention, check_sliding_window_mask
+from seqattn_lib.exercises.ch07 import (
+    SOLUTIONS,
+    check_distillation_loss,
+    check_linear_attention,
+    check_sliding_window_mask,
+)
 
 GARBAGE = [lambda *a: None, lambda *a: 1 / 0, "not a function"]
 
 
-def window_ref(n, window):
-    i = torch.arange(n)
-    return (i[:, None] - i[None, :]).abs() < window
-
-
-def linear_ref(q, k, v):
-    phi_q, phi_k = F.elu(q) + 1, F.elu(k) + 1
-    return (phi_q @ (phi_k.transpose(-2, -1) @ v)) / (phi_q @ phi_k.sum(-2, keepdim=True).transpose(-2, -1))
-
-
-def kd_ref(s, t, y, T, alpha):
-    kl = F.kl_div(F.log_softmax(s / T, -1), F.softmax(t / T, -1), reduction="batchmean")
-    return alpha * T * T * kl + (1 - alpha) * F.cross_entropy(s, y)
+window_ref = SOLUTIONS["sliding_window_mask"]
+linear_ref = SOLUTIONS["linear_attention"]
+kd_ref = SOLUTIONS["distillation_loss"]
 
 
 def test_sliding_window_mask_checker():

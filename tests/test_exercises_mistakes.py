@@ -46,27 +46,22 @@ def lstm_cell(x, h, c, W_ih, W_hh, b, shared=False):
 CASES = {
     "weighted_average": (
         M.check_weighted_average,
-        lambda x, a: (a[..., None] * x).sum(1),
         [lambda x, a: a[..., None] * x, lambda x, a: x.sum(1) + a.sum(1, keepdim=True)],
     ),
     "concat_scores": (
         M.check_concat_scores,
-        lambda x, h, w: torch.cat([x, h[:, None].expand(-1, x.shape[1], -1)], -1) @ w,
         [lambda x, h, w: torch.cat([x, h], -1) @ w, lambda x, h, w: x @ w[:3]],
     ),
     "score_weights": (
         M.check_score_weights,
-        lambda s: torch.softmax(s, -1),
         [lambda s: s, lambda s: torch.softmax(s, 0)],
     ),
     "attention": (
         M.check_attention,
-        lambda q, k, v: softmax_attention(q, k, v),
         [lambda q, k, v: softmax_attention(q, k, v, dim=-2), lambda q, k, v: softmax_attention(q, k, v, scale=False)],
     ),
     "self_attention": (
         M.check_self_attention,
-        lambda x, W_Q, W_K, W_V: softmax_attention(x @ W_Q, x @ W_K, x @ W_V),
         [
             lambda x, W_Q, W_K, W_V: softmax_attention(x @ W_Q, x @ W_K, x @ W_V, scale=False),
             lambda x, W_Q, W_K, W_V: softmax_attention(x @ W_Q, x @ W_Q, x @ W_V),
@@ -74,12 +69,10 @@ CASES = {
     ),
     "masked_attention": (
         M.check_masked_attention,
-        softmax_attention,
         [mask_after_softmax, lambda q, k, v, mask: softmax_attention(q, k, v)],
     ),
     "causal_self_attention": (
         M.check_causal_self_attention,
-        lambda x, mha: mha(x, x, x, torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).tril())[0],
         [
             lambda x, mha: mha(x, x, x)[0],
             lambda x, mha: mha(x, x, x, torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).triu())[0],
@@ -87,22 +80,18 @@ CASES = {
     ),
     "multi_head_attention": (
         M.check_multi_head_attention,
-        lambda x, mha, mask: mha(x, x, x, mask)[0],
         [mha_no_out_proj, lambda x, mha, mask: mha(x, x, x)[0]],
     ),
     "lstm_cell": (
         M.check_lstm_cell,
-        lstm_cell,
         [lambda *a: lstm_cell(*a, shared=True), lambda x, h, c, W_ih, W_hh, b: lstm_cell(x, h, c, W_ih, W_hh, b)[0]],
     ),
     "encode": (
         M.check_encode,
-        lambda lstm, x: lstm(x),
         [lambda lstm, x: (lstm(x)[0][:, -1], lstm(x)[1]), lambda lstm, x: (lstm(x)[0], lstm(x)[1][0])],
     ),
     "matching_shapes": (
         M.check_matching_shapes,
-        lambda E, w, W_o: E[w] @ W_o,
         [lambda E, w, W_o: E[w] @ W_o.T, lambda E, w, W_o: E[w].sum(1, keepdim=True) @ W_o],
     ),
 }
@@ -110,7 +99,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_checker_passes_reference_and_fails_wrong(name):
-    checker, reference, wrongs = CASES[name]
-    assert checker(reference)
+    checker, wrongs = CASES[name]
+    assert checker(M.SOLUTIONS[name])
     for wrong in [*wrongs, garbage_none, garbage_raise, 42]:
         assert not checker(wrong)

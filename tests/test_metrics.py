@@ -6,6 +6,7 @@ import torch
 from seqattn_lib.metrics import (
     accuracy,
     bleu,
+    chrf,
     hit_rate_at_k,
     mae,
     perplexity,
@@ -120,3 +121,14 @@ def test_recall_at_1():
     with pytest.raises(ValueError, match="at least one other"):
         recall_at_1(scores, [[1], [0], [2]])
 
+
+
+def test_chrf_perfect_partial_and_bad_input():
+    refs = ["el principio crió dios los cielos"]
+    assert chrf(refs, refs) == pytest.approx(100.0)
+    near, far = chrf(["el principio creó dios los cielos"], refs), chrf(["y la tierra"], refs)
+    assert 50 < near < 100 and far < near  # a nearly right word still earns character n-grams
+    assert bleu(["el principio creó dios los cielos"], refs) < near
+    for hyp, ref in ([], []), (["a"], ["a", "b"]), ("a", ["a"]):
+        with pytest.raises(ValueError):
+            chrf(hyp, ref)

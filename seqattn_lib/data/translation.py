@@ -11,7 +11,8 @@ tasks and splits. Three tasks, all offline:
   ``"2026-11-21"``. Characters on both sides.
 * ``"bible"``: King James Version (English) -> Reina-Valera 1909 (Spanish) verses with
   both sides at most 15 words (5,383 pairs), read from the package data file written by
-  ``scripts/extract_bible.py``. Lower-cased words on both sides.
+  ``scripts/extract_bible.py``. Lower-cased words on both sides, or lower-cased subwords
+  (``load_task("bible", subwords=1000)``).
 
 :func:`load_task` returns a :class:`TranslationTask` holding fixed train / validation /
 test splits (80/10/10, shuffled with a seed derived from ``SEQATTN_SEED``; no source string appears in two
@@ -33,7 +34,7 @@ import torch
 
 from ..checks import ArgumentTypeError, check_finite, check_int, check_positive_int, check_str_list, check_tensor
 from ..runtime import seed_for
-from .vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
+from .vocab import SubwordTokenizer, Vocab, pad_batch, tokenize_chars, tokenize_words
 
 TASKS = ("numbers", "dates", "bible")
 DATE_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "sv_SE", "pl_PL", "tr_TR")
@@ -223,8 +224,11 @@ class TranslationTask:
         return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))), device)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
-        """Join target tokens back into a string (characters glued, words spaced)."""
+        """Join target tokens back into a string (characters glued, words spaced, subwords
+        joined by their :class:`SubwordTokenizer`)."""
         tokens = check_str_list(tokens, "tokens")
+        if isinstance(self.tgt_tokenize, SubwordTokenizer):
+            return self.tgt_tokenize.detokenize(tokens)
         return ("" if self.tgt_tokenize is tokenize_chars else " ").join(tokens)
 
     def decode(self, ids: Sequence[int]) -> str:
@@ -254,7 +258,8 @@ def random_numbers(n: int, max_digits: int = 6, seed: int | None = None) -> list
 
 
 def load_task(
-    name: str, seed: int | None = None, n_dates: int = 6000, n_numbers: int = 15000, max_digits: int = 6
+    name: str, seed: int | None = None, n_dates: int = 6000, n_numbers: int = 15000, max_digits: int = 6,
+    subwords: int | None = None,
 ) -> TranslationTask:
     """Build one of :data:`TASKS` with its fixed splits.
 
@@ -263,12 +268,19 @@ def load_task(
             dropped), ``"dates"`` (``n_dates`` dates) or ``"bible"``.
         seed: seed of the data and of the split; ``None`` derives it from ``SEQATTN_SEED``,
             so every chapter that loads a task under one seed shares its splits.
+        subwords: for ``"bible"``, tokenise each side into this many lower-cased subwords
+            (a :class:`SubwordTokenizer` per language, learned from the training split)
+            instead of lower-cased words, of which those seen once become ``<unk>``.
     """
     if name not in TASKS:
         raise ValueError(f"name must be one of {TASKS}, got {name!r}")
     _check_seed(seed)
     for value, arg in ((n_dates, "n_dates"), (n_numbers, "n_numbers"), (max_digits, "max_digits")):
         check_positive_int(value, arg)
+    if subwords is not None:
+        check_positive_int(subwords, "subwords")
+        if name != "bible":
+            raise ValueError(f"subwords is for the 'bible' task only, got name={name!r}")
     if seed is None:
         seed = seed_for(f"load_task/{name}")
     if name == "numbers":
@@ -279,6 +291,9 @@ def load_task(
     else:  # "bible"
         pairs, src_tok, tgt_tok, min_freq = load_bible(), tokenize_words, tokenize_words, 2
     train, val, test = split_pairs(pairs, seed=seed)
+    if subwords is not None:
+        src_tok = SubwordTokenizer([s for s, _ in train], subwords)
+        tgt_tok, min_freq = SubwordTokenizer([t for _, t in train], subwords), 1
     src_vocab = Vocab((src_tok(s) for s, _ in train), min_freq=min_freq)
     tgt_vocab = Vocab((tgt_tok(t) for _, t in train), min_freq=min_freq, specials=True)
     return TranslationTask(name, train, val, test, src_tok, tgt_tok, src_vocab, tgt_vocab)

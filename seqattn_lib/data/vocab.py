@@ -1,11 +1,13 @@
-"""Tokens to integer ids and back, for characters and words, with padding.
+"""Tokens to integer ids and back, for characters, words and subwords, with padding.
 
 Introduced in chapter 1 (characters of Shakespeare); chapters 2, 4, 5 and 6 use it for
-words, number phrases and dates.
+words, number phrases and dates; part 4c adds subwords (:class:`SubwordTokenizer`) for
+Bible verses.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,6 +37,54 @@ def tokenize_words(text: str, lower: bool = True) -> list[str]:
     if not isinstance(text, str):
         raise ArgumentTypeError(f"text must be a str, got {type(text).__name__}")
     return _WORD_RE.findall(text.lower() if lower else text)
+
+
+class SubwordTokenizer:
+    """Byte-pair-encoding subwords learned from ``texts`` with ``sentencepiece`` (Kudo and
+    Richardson, 2018): frequent words stay whole, rare ones split into frequent pieces, so no
+    word of the language is out of the vocabulary (only characters never seen in ``texts``).
+
+    ``tokenizer(text)`` -> pieces, e.g. ``"the sanctuary"`` -> ``["▁the", "▁sanct", "uary"]``
+    (``▁`` marks the start of a word); :meth:`detokenize` joins pieces back into text.
+
+    Args:
+        texts: the training texts (a list of str); the tokenizer is a function of them alone.
+        vocab_size: number of pieces to learn, characters included.
+        lower: lower-case every text first (in training and in use).
+    """
+
+    def __init__(self, texts: Sequence[str], vocab_size: int, lower: bool = True):
+        import sentencepiece
+
+        texts = check_str_list(texts, "texts")
+        check_positive_int(vocab_size, "vocab_size")
+        if not texts:
+            raise ValueError("texts must hold at least one str")
+        self.lower = bool(lower)
+        model = io.BytesIO()
+        try:
+            sentencepiece.SentencePieceTrainer.train(
+                sentence_iterator=iter([self._prepare(t) for t in texts]), model_writer=model,
+                vocab_size=vocab_size, model_type="bpe", character_coverage=1.0, num_threads=1,
+                bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0, minloglevel=2)
+        except RuntimeError as error:  # e.g. more pieces asked for than the texts can give
+            raise ValueError(f"vocab_size={vocab_size} does not fit these texts: {error}") from None
+        self._sp = sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+
+    def _prepare(self, text: str) -> str:
+        return text.lower() if self.lower else text
+
+    def __call__(self, text: str) -> list[str]:
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"text must be a str, got {type(text).__name__}")
+        return self._sp.encode(self._prepare(text), out_type=str)
+
+    def __len__(self) -> int:
+        return self._sp.get_piece_size()
+
+    def detokenize(self, pieces: Sequence[str]) -> str:
+        """Pieces back to text: ``["▁the", "▁sanct", "uary"]`` -> ``"the sanctuary"``."""
+        return self._sp.decode(check_str_list(pieces, "pieces"))
 
 
 class Vocab:

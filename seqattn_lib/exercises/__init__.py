@@ -12,61 +12,197 @@ reference (shape first, then values, then gradients where they matter) and print
 reader's function does (returns garbage, raises, returns the wrong type), the checker
 reports it and returns a :class:`CheckResult` that is truthy only when every check passed.
 
+A function that only raises ``NotImplementedError`` or returns ``None`` is reported as
+*not attempted* rather than failed, and each check runs under a time limit
+(:data:`TIME_LIMIT` seconds), so an endless loop gives a message instead of a hung
+kernel. :func:`hint` prints a hint for an exercise; ``python -m seqattn_lib.exercises``
+exports the exercises as stubs and grades a folder of answers (see :mod:`.grading`).
+
 This module holds the shared machinery; ``tests/test_exercises_*.py`` run every checker
-on a reference solution (must pass) and on wrong solutions (must fail).
+on its reference solution (each module's ``SOLUTIONS``; must pass) and on wrong
+solutions (must fail).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import signal
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+MODULES = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06a", "ch06b", "ch06c", "ch06d", "ch06e", "ch06f", "ch07",
+           "mistakes")
+TIME_LIMIT = 20.0  # seconds per check before the reader's function is declared stuck (references take < 1 s)
+
 
 class ExerciseFailure(Exception):
     """Raised inside a check to report what is wrong with the reader's answer."""
 
 
+class _NotAttempted(Exception):
+    """The reader's function is still a stub (raises ``NotImplementedError`` or returns ``None``)."""
+
+
+class TimeLimitExceeded(BaseException):
+    """A check ran past its time limit (a ``BaseException``, so the reader's ``except Exception`` cannot hide it)."""
+
+
 @dataclass
 class CheckResult:
-    """Outcome of a checker: ``passed`` and a human-readable ``message``."""
+    """Outcome of a checker: ``status`` (passed, failed or not attempted) and a human-readable ``message``.
+
+    Truthy only when the status is passed.
+    """
 
     name: str
-    passed: bool
+    status: str
     message: str
+
+    @property
+    def passed(self) -> bool:
+        """Whether every check passed."""
+        return self.status == PASSED
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
-        return f"{'PASS' if self.passed else 'FAIL'} {self.name}: {self.message}"
+        label = {PASSED: "PASS", FAILED: "FAIL", NOT_ATTEMPTED: "NOT ATTEMPTED"}[self.status]
+        return f"{label} {self.name}: {self.message}"
+
+
+def _raise_time_limit(signum, frame):
+    raise TimeLimitExceeded
+
+
+def _alarm_usable() -> bool:
+    """``SIGALRM`` can interrupt the reader's code: POSIX, main thread, and nobody else uses the alarm."""
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    )
+
+
+def call_with_time_limit(fn: Callable[[], object], seconds: float) -> object:
+    """Return ``fn()``, or raise :class:`TimeLimitExceeded` once it has run ``seconds`` seconds.
+
+    On the main thread of a POSIX process (a Jupyter kernel, pytest, the grading command)
+    a ``SIGALRM`` timer interrupts ``fn`` itself. Elsewhere ``fn`` runs in a daemon thread
+    that is abandoned when it does not return in time: a thread cannot be stopped, so an
+    endless loop keeps running in the background until the process exits.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn should be callable, got {type(fn).__name__}")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not seconds > 0:
+        raise ValueError(f"seconds should be a positive number, got {seconds!r}")
+    if _alarm_usable():
+        previous = signal.signal(signal.SIGALRM, _raise_time_limit)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    box: dict[str, object] = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as error:  # handed back to the calling thread below
+            box["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeLimitExceeded
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _stub_aware(candidate: Callable) -> Callable:
+    """Wrap ``candidate`` so that a stub reads as not attempted.
+
+    A stub raises ``NotImplementedError`` or returns ``None`` before it ever returned anything else.
+    """
+    answered = False
+
+    @functools.wraps(candidate)
+    def wrapper(*args, **kwargs):
+        nonlocal answered
+        try:
+            out = candidate(*args, **kwargs)
+        except NotImplementedError as error:
+            if answered:
+                raise
+            detail = f": {error}" if str(error) else ""
+            raise _NotAttempted(f"your function raises NotImplementedError{detail}") from None
+        if out is None and not answered:
+            raise _NotAttempted("your function returns None (still a stub, or a missing `return`?)")
+        answered = True
+        return out
+
+    return wrapper
 
 
 def run_checks(name: str, candidate: object, checks: Sequence[Callable[[Callable], None]]) -> CheckResult:
-    """Run ``checks`` (each takes the candidate and raises on a problem); print and return the result."""
+    """Run ``checks`` (each takes the candidate and raises on a problem); print and return the result.
+
+    Each check runs under :data:`TIME_LIMIT` seconds; checking stops at the first problem.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name should be a str, got {type(name).__name__}")
     if not callable(candidate):
-        result = CheckResult(name, False, f"expected a function, got {type(candidate).__name__}")
+        result = CheckResult(name, FAILED, f"expected a function, got {type(candidate).__name__}")
     else:
-        result = CheckResult(name, True, f"all {len(checks)} checks passed")
+        wrapped = _stub_aware(candidate)
+        result = CheckResult(name, PASSED, f"all {len(checks)} checks passed")
         for i, check in enumerate(checks, 1):
+            where = f"check {i}/{len(checks)}"
             try:
-                check(candidate)
+                call_with_time_limit(functools.partial(check, wrapped), TIME_LIMIT)
+            except _NotAttempted as stub:
+                result = CheckResult(name, NOT_ATTEMPTED, f"{stub}")
+            except TimeLimitExceeded:
+                result = CheckResult(
+                    name, FAILED, f"{where}: your function did not return within {TIME_LIMIT:g} s (an infinite loop?)"
+                )
             except ExerciseFailure as failure:
-                result = CheckResult(name, False, f"check {i}/{len(checks)}: {failure}")
-                break
+                result = CheckResult(name, FAILED, f"{where}: {failure}")
             except Exception as error:  # the reader's code may raise anything
-                where = traceback.extract_tb(error.__traceback__)[-1]
+                frame = traceback.extract_tb(error.__traceback__)[-1]
                 result = CheckResult(
                     name,
-                    False,
-                    f"check {i}/{len(checks)}: your function raised {type(error).__name__}: {error} "
-                    f"(line {where.lineno} of {where.name})",
+                    FAILED,
+                    f"{where}: your function raised {type(error).__name__}: {error} "
+                    f"(line {frame.lineno} of {frame.name})",
                 )
+            if not result:
                 break
     print(result)
     return result
+
+
+def hint(module: str, exercise: str) -> str:
+    """Print and return the hint for ``exercise`` of checker module ``module``.
+
+    For example ``hint("ch05", "causal_mask")``; the names are those of the checkers without ``check_``.
+    """
+    if module not in MODULES:
+        raise ValueError(f"module should be one of {', '.join(MODULES)}, got {module!r}")
+    hints = importlib.import_module(f"{__name__}.{module}").HINTS
+    if exercise not in hints:
+        raise ValueError(f"exercise should be one of {', '.join(sorted(hints))} for {module}, got {exercise!r}")
+    print(f"Hint for {exercise}: {hints[exercise]}")
+    return hints[exercise]
 
 
 def call(candidate: Callable, *args, **kwargs):
@@ -90,8 +226,10 @@ def expect_close(
     if not actual.is_floating_point():
         raise ExerciseFailure(f"{what} should be a floating-point tensor, got {actual.dtype}")
     actual = actual.detach().to(expected.dtype)
-    if torch.isnan(actual).any() and not torch.isnan(expected).any():
-        raise ExerciseFailure(f"{what} contains NaN")
+    for symptom, bad in (("NaN", torch.isnan), ("inf", torch.isinf)):
+        if bad(actual).any() and not bad(expected).any():
+            idx = tuple(int(i) for i in torch.nonzero(bad(actual))[0])
+            raise ExerciseFailure(f"{what}: your result contains {symptom} (first at index {idx})")
     if not torch.allclose(actual, expected.detach(), atol=atol, rtol=rtol, equal_nan=True):
         err = (actual - expected.detach()).abs().nan_to_num(float("inf"))
         idx = tuple(int(i) for i in torch.nonzero(err == err.max())[0])

@@ -167,3 +167,21 @@ def check_perplexity(fn) -> CheckResult:
         fn,
         [_perplexity_uniform, _perplexity_case(2, 5, 7, 1.0, seed=0), _perplexity_case(3, 4, 9, 3.0, seed=7)],
     )
+
+
+HINTS = {
+    "rnn_step": "The weights are (d_out, d_in) and the inputs (batch, d_in): multiply by the transpose. "
+    "Both the input and the previous state feed the same squashing function.",
+    "clip_grad_norm": "The norm is taken over all gradients together, as if concatenated into one vector; "
+    "a single scale factor then applies to every tensor, and only when that norm is too large.",
+    "temperature_probs": "Temperature divides the logits before the softmax; for large logits make sure "
+    "nothing overflows (torch.softmax is stable).",
+    "perplexity": "Perplexity is exp of the average per-token cross-entropy in nats; "
+    "F.cross_entropy wants (N, V) logits and (N,) targets.",
+}
+SOLUTIONS = {
+    "rnn_step": rnn_step,
+    "clip_grad_norm": clip_grad_norm,
+    "temperature_probs": temperature_probs,
+    "perplexity": _reference_perplexity,
+}

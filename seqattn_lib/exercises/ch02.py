@@ -182,3 +182,26 @@ def check_weighted_average(fn: Callable) -> CheckResult:
         expect_same_gradients(fn, lambda x, a: (a[..., None] * x).sum(1), [x, a], ["x", "a"])
 
     return run_checks("weighted_average", fn, [one_vector_per_sequence, one_hot_weights, gradients])
+
+
+def _weighted_average(x, a):
+    return (a[..., None] * x).sum(1)
+
+
+HINTS = {
+    "masked_softmax": "Set masked scores to -inf before the softmax, then replace the NaN of rows with "
+    "no key left by zeros; the largest score must not overflow exp.",
+    "scaled_dot_product_attention": "Scores are q times k transposed on the last two axes, divided by the "
+    "square root of d_k; the softmax runs over the keys.",
+    "split_heads": "Reshape the feature axis into (n_heads, d_k) first, then move the heads axis in front "
+    "of the positions.",
+    "merge_heads": "Undo the split in reverse order: move the heads axis back next to d_k, then reshape.",
+    "weighted_average": "Broadcast the weights over the feature axis, multiply, and sum over the positions.",
+}
+SOLUTIONS = {
+    "masked_softmax": _masked_softmax,
+    "scaled_dot_product_attention": _reference_attention,
+    "split_heads": _split,
+    "merge_heads": _merge,
+    "weighted_average": _weighted_average,
+}

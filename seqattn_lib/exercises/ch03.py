@@ -178,3 +178,24 @@ def check_fixed_lstm_step(fn: Callable) -> object:
             expect_close(h_new, h_ref, what=f"h_t (batch={batch}, d_in={d_in}, d_h={d_h}) vs torch.nn.LSTMCell")
 
     return run_checks("fixed_lstm_step", fn, [each_gate_used, values])
+
+
+def reference_fixed_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    """The fixed step: each gate reads its own block of the stacked weights (order i, f, g, o)."""
+    i, f, g, o = (x @ weight_ih.T + h @ weight_hh.T + bias_ih + bias_hh).chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+HINTS = {
+    "lstm_step": "Each gate is an activation of W_x x + W_h h + b with its own weights: sigmoid for i, f, o "
+    "and tanh for the candidate g. The new cell mixes the old cell and the candidate.",
+    "coupled_lstm_step": "Same as the LSTM step, but the amount written is tied to the amount forgotten.",
+    "fixed_lstm_step": "torch.nn.LSTM stacks the four gates' weights one block of d_h rows after another; "
+    "both biases are added.",
+}
+SOLUTIONS = {
+    "lstm_step": reference_lstm_step,
+    "coupled_lstm_step": reference_coupled_lstm_step,
+    "fixed_lstm_step": reference_fixed_lstm_step,
+}

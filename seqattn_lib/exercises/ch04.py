@@ -40,27 +40,27 @@ def check_attention_step(fn) -> bool:
     unmasked ``j``, ``c = sum_j a_j h_j``.
     """
 
-    def result(seed):
+    def result(f, seed):
         inputs = _attention_inputs(seed)
-        out = call(fn, *inputs)
+        out = call(f, *inputs)
         if not isinstance(out, tuple) or len(out) != 2:
             raise ExerciseFailure(f"return a tuple (c, a), got {type(out).__name__}")
         return inputs, out, reference_attention_step(*inputs)
 
     def weights_right(f):
         for seed in (0, 1):
-            _, (_, a), (_, a_ref) = result(seed)
+            _, (_, a), (_, a_ref) = result(f, seed)
             expect_close(a, a_ref, "attention weights a")
 
     def padding_ignored(f):
-        inputs, (_, a), _ = result(2)
+        inputs, (_, a), _ = result(f, 2)
         mask = inputs[2]
         if isinstance(a, torch.Tensor) and a.shape == mask.shape and (a.detach()[~mask].abs() > 1e-6).any():
             raise ExerciseFailure("padding positions got non-zero weight: apply the mask before the softmax")
 
     def context_right(f):
         for seed in (0, 3):
-            _, (c, _), (c_ref, _) = result(seed)
+            _, (c, _), (c_ref, _) = result(f, seed)
             expect_close(c, c_ref, "context c")
 
     return run_checks("attention_step", fn, [weights_right, padding_ignored, context_right])
@@ -75,8 +75,8 @@ def check_length_normalised_score(fn) -> bool:
     """Check ``fn(token_log_probs, alpha) -> score`` (a 0-d tensor or float):
     ``sum_t log p(y_t | ...) / T^alpha`` over the ``T`` tokens (``<eos>`` included)."""
 
-    def value(lp, alpha):
-        out = call(fn, lp, alpha)
+    def value(f, lp, alpha):
+        out = call(f, lp, alpha)
         if isinstance(out, (int, float)):
             out = torch.tensor(float(out))
         if not isinstance(out, torch.Tensor) or out.numel() != 1:
@@ -88,12 +88,12 @@ def check_length_normalised_score(fn) -> bool:
         for length, alpha in ((1, 1.0), (4, 0.0), (6, 1.0), (9, 0.7)):
             lp = -torch.rand(length, generator=g) * 3
             expect_close(
-                value(lp, alpha), reference_length_normalised_score(lp, alpha), f"score (T={length}, alpha={alpha})"
+                value(f, lp, alpha), reference_length_normalised_score(lp, alpha), f"score (T={length}, alpha={alpha})"
             )
 
     def prefers_long_when_normalised(f):
         short, long = torch.tensor([-1.0, -1.0]), torch.tensor([-0.8] * 5)
-        if not value(long, 1.0) > value(short, 1.0):
+        if not value(f, long, 1.0) > value(f, short, 1.0):
             raise ExerciseFailure(
                 "with alpha=1 a 5-token hypothesis at -0.8 per token should beat a 2-token one at -1.0"
             )
@@ -114,15 +114,15 @@ def check_encoder_memory(fn) -> bool:
     with torch.no_grad():
         H_ref, (h_ref, c_ref) = lstm(x)
 
-    def result():
+    def result(f):
         with torch.no_grad():
-            out = fn(lstm, x.clone())
+            out = f(lstm, x.clone())
         if not isinstance(out, tuple) or len(out) != 2:
             raise ExerciseFailure(f"return (H, (h_n, c_n)), got {type(out).__name__}")
         return out
 
     def all_positions(f):
-        H, _ = result()
+        H, _ = result(f)
         if isinstance(H, torch.Tensor) and H.shape != H_ref.shape:
             raise ExerciseFailure(
                 f"H should hold every position, shape {tuple(H_ref.shape)}, got {tuple(H.shape)}: "
@@ -131,10 +131,29 @@ def check_encoder_memory(fn) -> bool:
         expect_close(H, H_ref, "H")
 
     def full_state(f):
-        _, state = result()
+        _, state = result(f)
         if not isinstance(state, tuple) or len(state) != 2:
             raise ExerciseFailure("the state should be the pair (h_n, c_n): an LSTM's state includes its cell state")
         expect_close(state[0], h_ref, "h_n")
         expect_close(state[1], c_ref, "c_n (the cell state)")
 
     return run_checks("encoder_memory", fn, [all_positions, full_state])
+
+
+def reference_encoder_memory(lstm, x):
+    """The encoder's outputs at every position and its whole final state ``(h_n, c_n)``."""
+    return lstm(x)
+
+
+HINTS = {
+    "attention_step": "Add the projected state (broadcast over the positions) to the projected encoder "
+    "outputs, squash, project to one score per position; mask before the softmax.",
+    "length_normalised_score": "Sum the log-probabilities, then divide by the length raised to alpha.",
+    "encoder_memory": "Look at everything nn.LSTM returns: attention needs more than the last output and "
+    "the decoder's state has two parts.",
+}
+SOLUTIONS = {
+    "attention_step": reference_attention_step,
+    "length_normalised_score": reference_length_normalised_score,
+    "encoder_memory": reference_encoder_memory,
+}

@@ -97,3 +97,28 @@ def check_kv_cache_update(fn) -> CheckResult:
         return check
 
     return run_checks("kv_cache_update", fn, [case(True, 0, 3), case(False, 3, 1), case(False, 5, 2)])
+
+
+def _causal_mask(n):
+    return causal_mask(n)
+
+
+def _pre_norm_block(x, attn, ff, norm1, norm2):
+    x = x + attn(norm1(x))
+    return x + ff(norm2(x))
+
+
+HINTS = {
+    "sinusoidal_encoding": "Build a (n_positions, 1) column of positions and a row of frequencies "
+    "1 / 10000^(2i/d_model); sines go in the even columns, cosines in the odd ones.",
+    "causal_mask": "Start from an (n, n) tensor of True and keep a triangle: query i may see keys 0..i.",
+    "pre_norm_block": "In a pre-norm block the norm is applied to the input of each sub-layer, and the "
+    "residual adds the un-normalised input back.",
+    "kv_cache_update": "The time axis of K and V is dimension 2; an empty cache is None.",
+}
+SOLUTIONS = {
+    "sinusoidal_encoding": sinusoidal_encoding,
+    "causal_mask": _causal_mask,
+    "pre_norm_block": _pre_norm_block,
+    "kv_cache_update": kv_cache_update,
+}

@@ -59,3 +59,22 @@ def check_distillation_loss(fn):
             )
 
     return run_checks("distillation_loss", fn, [run])
+
+
+def _sliding_window_mask(n, window):
+    return sliding_window_mask(n, window)
+
+
+HINTS = {
+    "sliding_window_mask": "Compare a column of positions with a row of positions: the distance |i - j| "
+    "decides.",
+    "linear_attention": "Apply the feature map to q and k, then use associativity: multiply phi(k)^T by v "
+    "first; the normaliser uses the sum of phi(k) over the keys.",
+    "distillation_loss": "Soften both distributions with T, take the KL divergence from the teacher's, scale "
+    "it by T^2 and mix it with the ordinary cross-entropy using alpha.",
+}
+SOLUTIONS = {
+    "sliding_window_mask": _sliding_window_mask,
+    "linear_attention": linear_attention,
+    "distillation_loss": distillation_loss,
+}

@@ -196,3 +196,82 @@ def check_matching_shapes(fn):
         expect_close(call(f, E, w, W_o), F.embedding(w, E) @ W_o, "projected embeddings")
 
     return run_checks("matching_shapes", fn, [run])
+
+
+# ---------------------------------------------------------------- reference solutions
+def _weighted_average(x, a):
+    return (a[..., None] * x).sum(dim=1)
+
+
+def _concat_scores(x, h, w):
+    return torch.cat([x, h[:, None].expand(-1, x.shape[1], -1)], dim=-1) @ w
+
+
+def _score_weights(scores):
+    return torch.softmax(scores, dim=-1)
+
+
+def _attention(q, k, v):
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+
+
+def _self_attention(x, W_Q, W_K, W_V):
+    return _attention(x @ W_Q, x @ W_K, x @ W_V)
+
+
+def _masked_attention(q, k, v, mask):
+    scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def _causal_self_attention(x, mha):
+    return mha(x, x, x, causal_mask(x.shape[1]))[0]
+
+
+def _multi_head_attention(x, mha, mask):
+    return mha(x, x, x, mask)[0]
+
+
+def _lstm_cell(x, h, c, W_ih, W_hh, b):
+    i, f, g, o = (x @ W_ih.T + h @ W_hh.T + b).chunk(4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def _encode(lstm, x):
+    return lstm(x)
+
+
+def _matching_shapes(E, w, W_o):
+    return E[w] @ W_o
+
+
+HINTS = {
+    "weighted_average": "A context vector has one row per sequence: after weighting, reduce over the positions.",
+    "concat_scores": "h has no position axis: give it one and expand it to every position before concatenating.",
+    "score_weights": "Weights must be non-negative and sum to 1 along the positions.",
+    "attention": "Which axis does the softmax normalise? Each query's weights over the keys should sum to 1; "
+    "and is anything missing from the scores?",
+    "self_attention": "Queries, keys and values each have their own projection, and the scores are scaled.",
+    "masked_attention": "The mask must act before the softmax, so masked keys get exactly zero weight.",
+    "causal_self_attention": "Position t may attend to positions up to t only: which triangle is True?",
+    "multi_head_attention": "After the heads are merged the output still goes through one more projection, "
+    "and the mask must reach the scores.",
+    "lstm_cell": "Each of the four blocks of the stacked weights belongs to a different gate.",
+    "encode": "nn.LSTM returns (outputs, (h, c)): attention needs every position's output, the decoder the "
+    "whole state.",
+    "matching_shapes": "Write down each tensor's shape: the embedding gives (batch, n, d), and W_o is (d, n_out).",
+}
+SOLUTIONS = {
+    "weighted_average": _weighted_average,
+    "concat_scores": _concat_scores,
+    "score_weights": _score_weights,
+    "attention": _attention,
+    "self_attention": _self_attention,
+    "masked_attention": _masked_attention,
+    "causal_self_attention": _causal_self_attention,
+    "multi_head_attention": _multi_head_attention,
+    "lstm_cell": _lstm_cell,
+    "encode": _encode,
+    "matching_shapes": _matching_shapes,
+}
