@@ -30,3 +30,16 @@ def pytest_configure(config):
 def pytest_runtest_setup(item):
     if item.get_closest_marker("network") and not (cache_dir() / CSV_NAME).exists() and not _online():
         pytest.skip("needs the movie reviews: not cached and the package index is not reachable")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest notebooks first (last measured times, ``book/benchmarks/notebook_times.csv``),
+    then the unit tests: with ``--dist loadfile`` the two workers take whole files in this
+    order, so the short files fill the gaps at the end and both workers finish together."""
+    import csv
+    from pathlib import Path
+
+    table = Path(__file__).resolve().parents[1] / "book" / "benchmarks" / "notebook_times.csv"
+    with table.open() as f:
+        seconds = {row["notebook"]: float(row["seconds"]) for row in csv.DictReader(f)}
+    items.sort(key=lambda item: -seconds.get(Path(str(item.fspath)).stem, 0.0))  # stable: file order kept
