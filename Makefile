@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Parallel pytest workers (one notebook per worker, whole files per worker).
 JOBS   ?= 2
 
-.PHONY: setup vendor book test unit lint browser-check benchmark claims exercises grade clean
+.PHONY: setup vendor book pdf test unit lint browser-check benchmark claims exercises grade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ vendor: _vendor/mathjax/tex-chtml.js
 book: setup
 	$(BIN)/python scripts/execute_notebooks.py
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# The whole book as one PDF, _build/latex/seqattn.pdf, with XeLaTeX. The first time, the
+# script installs TeX Live, xeCJK and the fonts from Debian packages (apt-get). Outputs
+# come from the same execution cache as `make book`: after it, nothing executes again.
+pdf: setup
+	bash scripts/install_latex.sh
+	$(BIN)/python scripts/execute_notebooks.py
+	$(BIN)/jupyter-book build . --builder pdflatex
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile

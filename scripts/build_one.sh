@@ -9,7 +9,7 @@ page=${1:?usage: build_one.sh PAGE [--execute]}
 mode=off; [ "${2:-}" = "--execute" ] && mode=force
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for item in book notebooks _vendor; do ln -s "$root/$item" "$work/$item"; done
+for item in book notebooks _vendor seqattn_lib; do ln -s "$root/$item" "$work/$item"; done
 sed "s/execute_notebooks: cache/execute_notebooks: $mode/" "$root/_config.yml" > "$work/_config.yml"
 cat > "$work/_toc.yml" <<TOC
 format: jb-book

@@ -20,7 +20,15 @@ module                    what it holds                              chapter
 ``hard_attention``        sampled attention: REINFORCE, Gumbel       6
 ``efficiency``            long-sequence attention, pruning, etc.     7
 ``exercises``             checkers for the coding exercises          all
+``bootstrap``             installs itself and data in Colab, Kaggle  all
 ========================  =========================================  =========
+
+One name for one thing: ``n_layers`` (never ``num_layers``), ``d_model`` and ``d_k`` as in
+the notation page; tensors batch-first, ``(batch, n, d)``; ``load_torch`` copies a
+``torch.nn`` module's weights into ours; ``seed: int`` where Python's ``random`` draws (data
+splits, batch samplers) and ``generator: torch.Generator`` where torch draws, both derived
+from ``SEQATTN_SEED`` when left ``None``; a split names what it holds out, as a share
+(``test_fraction``, ``val_fraction``, or all three ``fractions``) or as a count (``n_test``).
 """
 
 from .runtime import generator, get_device, reseed, seed_for, set_threads, setup

@@ -354,7 +354,8 @@ class MultiHeadAttention(nn.Module):
 
     With ``need_weights=False`` the heads are computed by PyTorch's fused
     ``F.scaled_dot_product_attention`` (the fast path), with the same result; a query
-    whose keys are all masked still gets a zero output.
+    whose keys are all masked still gets a zero output. (With a mask on Apple's MPS the
+    explicit path runs instead: see :mod:`seqattn_lib.runtime`.)
 
     ``cache`` (self-attention while generating, e.g. a :class:`~seqattn_lib.transformer.KVCache`):
     any object whose ``update(K_new, V_new)`` appends the new keys and values
@@ -413,9 +414,12 @@ class MultiHeadAttention(nn.Module):
                 mask = mask[:, None]  # (batch, n_q, n_k) -> (batch, 1, n_q, n_k), shared by heads
             _check_mask(mask, (dims["batch"], self.n_heads, dims["n_q"], K.shape[2]), "(batch, n_heads, n_q, n_k)")
         p = self.dropout if self.training else 0.0
-        if need_weights:
+        if need_weights or (mask is not None and Q.device.type == "mps"):
+            # On Apple's MPS, the fused kernel has given wrong outputs for a mask broadcast
+            # over the heads, (batch, 1, n_q, n_k), which is the mask used here
+            # (https://github.com/pytorch/pytorch/pull/184180): there the explicit path runs.
             heads, weights = scaled_dot_product_attention(Q, K, V, mask, dropout_p=p)
-            return self.out_proj(self.merge_heads(heads)), weights
+            return self.out_proj(self.merge_heads(heads)), (weights if need_weights else None)
         if mask is None:
             heads = F.scaled_dot_product_attention(Q, K, V, dropout_p=p)
         else:

@@ -5,8 +5,11 @@ Introduced in chapter 1; every notebook starts with ``device = setup()``.
 Environment variables (read each time the functions are called):
 
 ``SEQATTN_DEVICE``
-    ``cpu``, ``cuda`` or ``mps`` forces that device. Unset: CUDA if available, then
-    MPS, then CPU. CI sets ``cpu``.
+    ``cpu``, ``cuda`` or ``mps`` forces that device. Unset (or empty): CUDA if available,
+    then MPS, then CPU, so a machine without an accelerator falls back to the CPU. A forced
+    device that is not available is an error (``ValueError`` naming the variable), not a
+    silent fall-back: a run that asked for the GPU should not quietly take hours on the
+    CPU. CI sets ``cpu``.
 ``SEQATTN_THREADS``
     Number of torch intra-op threads. Unset: 1. The book's models are small; on a
     2-core machine shared with another process a small model ran about 3x faster with
@@ -17,6 +20,32 @@ Environment variables (read each time the functions are called):
     its purpose (``generator("batches")``) or calls :func:`reseed` with a purpose before it
     builds a model. Each purpose gets its own stream, derived from the seed and the name,
     so a cell draws the same numbers whatever ran before it, and a new seed changes them all.
+
+Accelerators. ``tests/test_device_parity.py`` checks that every module of the library gives
+the same outputs and gradients on the CPU and on each accelerator present, within stated
+float32 tolerances (with TF32 off). A GPU still gives a model another random trajectory than
+the CPU (other kernels sum in another order), just as another seed does; the chapters'
+claims are bounded to hold for any seed. Known problems of Apple's MPS backend that touch
+operations the library uses, and what the library does about them:
+
+* ``F.scaled_dot_product_attention`` on MPS gave wrong outputs for a mask broadcast over the
+  heads, ``(batch, 1, n_q, n_k)`` (fixed in PyTorch by
+  https://github.com/pytorch/pytorch/pull/184180). That is the mask shape of
+  :class:`~seqattn_lib.attention.MultiHeadAttention`'s fused path, so on MPS a masked call
+  takes the explicit path (matrix products and :func:`~seqattn_lib.attention.masked_softmax`)
+  instead.
+* ``F.scaled_dot_product_attention(..., is_causal=True)`` on MPS let queries see future
+  keys in float16/bfloat16 (https://github.com/pytorch/pytorch/issues/195910). The library
+  never passes ``is_causal`` (it builds its causal masks itself) and computes in float32.
+* ``nn.LSTM`` with ``num_layers >= 2`` and ``dropout > 0`` computed wrong gradients on MPS
+  (https://github.com/pytorch/pytorch/issues/190056). The library's LSTM is built from its
+  own cells (:mod:`seqattn_lib.lstm`); ``LSTM.to_torch()`` copies the dropout setting, so
+  train such a copy on MPS only without dropout.
+* Recurrent layers over packed sequences (``pack_padded_sequence``, used by
+  :class:`~seqattn_lib.seq2seq.Encoder`'s bidirectional GRU) have open reports of NaN
+  outputs and missing gradients on MPS (https://github.com/pytorch/pytorch/issues/94691,
+  https://github.com/pytorch/pytorch/issues/102911). The parity test covers that encoder;
+  if it fails on a Mac, run chapter 4 with ``SEQATTN_DEVICE=cpu``.
 """
 
 from __future__ import annotations

@@ -277,10 +277,11 @@ def seq2seq_loss(model, batch) -> torch.Tensor:
 
 
 def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2, seed: int | None = None,
-        log_every: int | None = None, verbose: bool = True) -> History:
+        log_every: int | None = None, verbose: bool = True, by_length: bool = False) -> History:
     """Chapter 4's recipe: Adam at ``lr`` decaying linearly to zero over ``steps``, gradient
     norm clipped at 1, random training batches of ``task`` (a ``TranslationTask``) drawn with
-    ``seed`` (``None``: derived from ``SEQATTN_SEED``).
+    ``seed`` (``None``: derived from ``SEQATTN_SEED``); with ``by_length``, batches of pairs of
+    similar length (``TranslationTask.sampler``).
 
     Leaves ``model`` in eval mode. Returns its :class:`History` (training loss every
     ``log_every`` steps, default ``steps // 2``, and the run's wall and CPU seconds).
@@ -297,7 +298,7 @@ def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     device = next(model.parameters()).device
-    history = train(model, task.sampler(batch_size, device, seed), seq2seq_loss, optimizer, steps,
+    history = train(model, task.sampler(batch_size, device, seed, by_length), seq2seq_loss, optimizer, steps,
                     eval_every=log_every or max(1, steps // 2), clip=1.0, scheduler=decay, verbose=verbose)
     model.eval()
     return history

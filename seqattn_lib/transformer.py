@@ -360,11 +360,12 @@ class Transformer(nn.Module):
 
 def fit_translation(model: Transformer, task: TranslationTask, steps: int, lr: float = 1e-2, warmup: int = 100,
                     schedule_steps: int | None = None, batch_size: int = 64, log_every: int = 50,
-                    verbose: bool = True) -> History:
+                    verbose: bool = True, by_length: bool = False) -> History:
     """Chapter 5's recipe for a :class:`Transformer` on a translation ``task``: AdamW at peak
     ``lr``, linear warm-up over ``warmup`` steps and cosine decay to zero at ``schedule_steps``
     (default ``steps``; a longer schedule makes a short run follow the first steps of a long
-    one), gradient norm clipped at 1, random training batches of ``batch_size`` pairs.
+    one), gradient norm clipped at 1, random training batches of ``batch_size`` pairs (with
+    ``by_length``, pairs of similar length: ``TranslationTask.sampler``).
 
     Leaves ``model`` in eval mode. Returns its :class:`~seqattn_lib.train.History`.
     """
@@ -377,8 +378,9 @@ def fit_translation(model: Transformer, task: TranslationTask, steps: int, lr: f
     schedule_steps = steps if schedule_steps is None else check_positive_int(schedule_steps, "schedule_steps")
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     device = model.out.weight.device
-    history = train(model, task.sampler(batch_size, device), seq2seq_loss, optimizer, steps, clip=1.0,
-                    scheduler=warmup_cosine(optimizer, warmup, schedule_steps), log_every=log_every, verbose=verbose)
+    history = train(model, task.sampler(batch_size, device, by_length=by_length), seq2seq_loss, optimizer, steps,
+                    clip=1.0, scheduler=warmup_cosine(optimizer, warmup, schedule_steps), log_every=log_every,
+                    verbose=verbose)
     model.eval()
     return history
 

@@ -13,11 +13,7 @@ TABLES = ROOT / "book" / "benchmarks"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Chapters measured over their budget (notebook_times.csv), to be cut or split; each entry
 # says by how much. Remove an entry when the chapter fits: the budget test then asserts it.
-OVER_BUDGET: dict[str, str] = {
-    "5d": "342 s against 300 (CI, 2 cores): the GRU (600 steps, the same model as part 4c) and the Transformer "
-          "(600 steps) both train here; with 400 Transformer steps it fell 2.9 BLEU behind the GRU, "
-          "without dropout it still took 300 s. To fix: a faster training step for both models.",
-}
+OVER_BUDGET: dict[str, str] = {}
 # Known gaps in claims.csv, to be closed by running `make claims` (the table shows them blank).
 UNMEASURED: dict[str, str] = {}
 

@@ -62,3 +62,18 @@ def test_real_corpus():
     assert df["rating"].between(-4, 4).all() and df["text"].str.len().min() > 0
     assert 0.45 < df["label"].mean() < 0.55
     assert df["text"].iloc[0].startswith("The Rock is destined to be the 21st Century's new")
+
+
+def test_cache_folder_in_the_repository_else_in_the_users_cache(tmp_path, monkeypatch):
+    """From the repository the cache is its .cache/seqattn; installed from a wheel (Colab) the
+    user's cache folder, not a folder next to site-packages."""
+    from pathlib import Path
+
+    monkeypatch.delenv("SEQATTN_CACHE", raising=False)
+    assert movie_reviews.cache_dir() == Path(movie_reviews.__file__).resolve().parents[2] / ".cache" / "seqattn"
+    installed = tmp_path / "site-packages" / "seqattn_lib" / "data" / "movie_reviews.py"
+    monkeypatch.setattr(movie_reviews, "__file__", str(installed))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert movie_reviews.cache_dir() == tmp_path / "xdg" / "seqattn"
+    monkeypatch.setenv("SEQATTN_CACHE", str(tmp_path / "chosen"))
+    assert movie_reviews.cache_dir() == tmp_path / "chosen"

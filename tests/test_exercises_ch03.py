@@ -6,8 +6,8 @@ from seqattn_lib.exercises.ch03 import (
     check_coupled_lstm_step,
     check_fixed_lstm_step,
     check_lstm_step,
+    fixed_lstm_step,
     reference_coupled_lstm_step,
-    reference_fixed_lstm_step,
     reference_lstm_step,
     shared_weight_lstm_step,
 )
@@ -71,11 +71,11 @@ def wrong_gate_order(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 def only_one_bias(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
-    return reference_fixed_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, torch.zeros_like(bias_hh))
+    return fixed_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, torch.zeros_like(bias_hh))
 
 
 def test_fixed_lstm_step(capsys):
-    assert check_fixed_lstm_step(reference_fixed_lstm_step)
+    assert check_fixed_lstm_step(fixed_lstm_step)
     assert not check_fixed_lstm_step(shared_weight_lstm_step)
     assert "share" in capsys.readouterr().out
     for wrong in (wrong_gate_order, only_one_bias, garbage, raises):

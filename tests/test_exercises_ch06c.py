@@ -13,3 +13,28 @@ def test_attention_pool():
     assert not check_attention_pool(pool_wrong_axis)
     assert not check_attention_pool(lambda e, q: e)
     assert not check_attention_pool(lambda e, q: None)
+
+
+def test_word_counts():
+    import torch
+
+    from seqattn_lib.exercises.ch06c import check_word_counts
+
+    def ignores_mask(ids, mask, V):
+        return torch.nn.functional.one_hot(ids, V).float().sum(1)
+
+    def drops_id_zero(ids, mask, V):  # treats id 0 as padding instead of using the mask
+        counts = torch.nn.functional.one_hot(ids, V).float().sum(1)
+        counts[:, 0] = 0
+        return counts
+
+    def presence(ids, mask, V):  # 1 if the word occurs, not how often
+        return ((torch.nn.functional.one_hot(ids, V) * mask[..., None]).sum(1) > 0).float()
+
+    def frequencies(ids, mask, V):  # divides by the length
+        counts = (torch.nn.functional.one_hot(ids, V) * mask[..., None]).sum(1).float()
+        return counts / mask.sum(1, keepdim=True)
+
+    assert check_word_counts(SOLUTIONS["word_counts"])
+    for wrong in (ignores_mask, drops_id_zero, presence, frequencies, lambda i, m, V: None):
+        assert not check_word_counts(wrong)

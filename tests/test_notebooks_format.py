@@ -184,3 +184,82 @@ def test_every_diagram_is_shown_and_is_self_contained_svg():
         assert root.getElementsByTagName("title") and root.getElementsByTagName("desc"), svg.name
         assert not root.getElementsByTagName("script") and not root.getElementsByTagName("image"), svg.name
         assert "@import" not in svg.read_text() and "href=\"http" not in svg.read_text(), svg.name
+
+
+SOLUTION_BLOCK = re.compile(r"(`{4,})\{solution\} (\S+)\n(.*?)\n\1", re.S)
+EXERCISE_BLOCK = re.compile(r"(`{3,})\{exercise\}[^\n]*\n:label: (\S+)\n(.*?)\n\1", re.S)
+SOLUTION_INCLUDE = re.compile(
+    r"```\{literalinclude\} /seqattn_lib/exercises/(\w+)\.py\n(?::[^\n]*\n)*?:pyobject: (\w+)\n"
+)
+
+
+def _exercise_blocks():
+    """``(notebook, label, exercise text, solution text or None)`` for every exercise of every notebook."""
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        solutions = {m.group(2): m.group(3) for m in SOLUTION_BLOCK.finditer(text)}
+        for m in EXERCISE_BLOCK.finditer(text):
+            yield path.name, m.group(2), m.group(3), solutions.get(m.group(2))
+
+
+def test_displayed_solutions_are_the_library_reference_code():
+    """A folded solution never shows hand-written code: its code is a `literalinclude` of a
+    reference solution in ``seqattn_lib/exercises/<module>.py`` (a ``SOLUTIONS`` entry, which
+    tests/test_exercises_grading.py runs through its checker), so what the book shows is what CI checks."""
+    import importlib
+
+    shown = set()
+    for notebook, label, exercise, solution in _exercise_blocks():
+        if solution is None:
+            continue
+        code = re.sub(r"^```\{[^}]+\}.*?^```[ \t]*$", "", solution, flags=re.M | re.S)  # directives, includes
+        assert not re.search(r"^```", code, re.M), f"{notebook} {label}: a hand-written code block"
+        includes = SOLUTION_INCLUDE.findall(solution)
+        for module, name in includes:
+            solutions = importlib.import_module(f"seqattn_lib.exercises.{module}").SOLUTIONS
+            names = {fn.__name__: key for key, fn in solutions.items()}
+            assert name in names, f"{notebook} {label}: {module}.{name} is not one of {module}.SOLUTIONS"
+            shown.add((module, names[name]))
+        # an exercise that names its checker is coded: chapters 1-7 show its solution from the library
+        # (the appendix's "find the bug" solutions point at the fixed code its cells run through the checkers)
+        if re.search(r"\bcheck_\w+", exercise) and not notebook.startswith("08_"):
+            assert includes, f"{notebook} {label}: a coded exercise's solution should include its library code"
+    from seqattn_lib.exercises import MODULES
+
+    for module in [m for m in MODULES if m != "mistakes"]:
+        for key in importlib.import_module(f"seqattn_lib.exercises.{module}").SOLUTIONS:
+            assert (module, key) in shown, f"{module}.SOLUTIONS[{key!r}] is shown in no folded solution"
+
+
+def test_exercise_labels_follow_their_notebook():
+    """Exercise labels are ``ex-<chapter part>-...`` of their notebook (``06b_forecasting`` -> ``ex-ch06b-``)."""
+    for notebook, label, _, _ in _exercise_blocks():
+        part = notebook.split("_")[0]
+        chapter = part.rstrip("abcdef")
+        allowed = {f"ex-ch{part}-"} if chapter == "06" else {f"ex-ch{part}-", f"ex-ch{chapter}-"}
+        assert any(label.startswith(p) for p in allowed), f"{notebook}: label {label} should start with {allowed}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_bootstrap_cell(path):
+    """The same first code cell in every chapter (``seqattn_lib.bootstrap.CELL``): it installs the
+    library and data packages on Colab or Kaggle and does nothing here; hidden in the HTML book.
+    ``python scripts/update_bootstrap_cell.py`` writes it."""
+    from seqattn_lib.bootstrap import CELL
+
+    code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    assert "".join(code[0]["source"]) == CELL, "run scripts/update_bootstrap_cell.py"
+    assert code[0]["metadata"].get("tags") == ["bootstrap", "remove-cell"]
+    assert sum("bootstrap" in c["metadata"].get("tags", []) for c in code) == 1
+
+
+def test_each_chapter_6_section_has_three_exercises_two_checked():
+    counts = {}
+    for notebook, _, exercise, _ in _exercise_blocks():
+        if notebook.startswith("06"):
+            total, checked = counts.get(notebook, (0, 0))
+            counts[notebook] = (total + 1, checked + bool(re.search(r"\bcheck_\w+", exercise)))
+    assert len(counts) == 6, sorted(counts)
+    for notebook, (total, checked) in counts.items():
+        assert total >= 3 and checked >= 2, f"{notebook}: {total} exercises, {checked} checked"

@@ -82,3 +82,16 @@ def test_setup_prints_summary(monkeypatch, capsys):
     monkeypatch.setenv("SEQATTN_SEED", "1")
     assert setup() == torch.device("cpu")
     assert "device=cpu threads=1 seed=1" in capsys.readouterr().out
+
+
+def test_unavailable_mps_rejected_and_empty_means_default(monkeypatch):
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setenv("SEQATTN_DEVICE", "mps")
+    with pytest.raises(ValueError, match="SEQATTN_DEVICE=mps"):
+        get_device()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for value in ("", "  "):  # empty: the default order, which falls back to the CPU
+        monkeypatch.setenv("SEQATTN_DEVICE", value)
+        assert get_device() == torch.device("cpu")
+    monkeypatch.setenv("SEQATTN_DEVICE", " CPU ")
+    assert get_device() == torch.device("cpu")

@@ -9,9 +9,12 @@ PyPI package ``vaderSentiment==3.3.2`` (file
 :func:`load_movie_reviews` fetches that sdist once with pip itself
 (``pip download --no-deps --no-binary :all: vaderSentiment==3.3.2``), extracts the rows
 into a small CSV in the cache folder and reads the CSV on every later call (no network).
-``make setup`` makes that first call, so the notebooks never need the network.
-The cache folder is ``$SEQATTN_CACHE`` if set, else ``.cache/seqattn/`` under the
-repository root (git-ignored).
+``make setup`` makes that first call, so the notebooks never need the network there; where
+the library was installed without set-up (Colab, Kaggle: see :mod:`seqattn_lib.bootstrap`)
+the first call fetches it. The cache folder is ``$SEQATTN_CACHE`` if set, else
+``.cache/seqattn/`` under the repository root (git-ignored) when the library is used from
+its repository, else ``seqattn/`` in the user's cache folder (``$XDG_CACHE_HOME`` or
+``~/.cache``) when it is installed from a wheel.
 """
 
 from __future__ import annotations
@@ -33,9 +36,15 @@ CSV_NAME = "movie_reviews.csv"
 
 
 def cache_dir() -> Path:
-    """The cache folder: ``$SEQATTN_CACHE`` or ``<repo root>/.cache/seqattn`` (created if missing)."""
-    root = os.environ.get("SEQATTN_CACHE") or Path(__file__).resolve().parents[2] / ".cache" / "seqattn"
-    path = Path(root)
+    """The cache folder (created if missing): ``$SEQATTN_CACHE``, or ``<repo root>/.cache/seqattn``
+    when the library is used from its repository, or ``seqattn`` in the user's cache folder."""
+    repo = Path(__file__).resolve().parents[2]
+    if os.environ.get("SEQATTN_CACHE"):
+        path = Path(os.environ["SEQATTN_CACHE"])
+    elif (repo / "pyproject.toml").is_file() and (repo / "seqattn_lib").is_dir():
+        path = repo / ".cache" / "seqattn"
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "seqattn"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

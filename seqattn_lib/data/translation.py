@@ -180,6 +180,25 @@ class Batch:
         check_tensor(self.tgt_out, "batch.tgt_out", ("batch", "n_tgt"), dims, dtype="int", device=on)
 
 
+def _collate(encoded: Sequence[tuple[list[int], list[int]]], device) -> Batch:
+    """Pad encoded ``(source ids, target ids)`` pairs into a :class:`Batch` on ``device``."""
+    src_ids, src_lengths = pad_batch([s for s, _ in encoded])
+    tgt_ids, _ = pad_batch([t for _, t in encoded])
+    return Batch(src_ids.to(device), src_lengths.to(device), tgt_ids[:, :-1].to(device), tgt_ids[:, 1:].to(device))
+
+
+def _length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random, pool: int = 50):
+    """Endless batches of indices into ``lengths``, similar lengths together (see ``sampler``)."""
+    while True:
+        order = rng.sample(range(len(lengths)), len(lengths))
+        batches = []
+        for start in range(0, len(order), pool * batch_size):
+            chunk = sorted(order[start : start + pool * batch_size], key=lengths.__getitem__)
+            batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        rng.shuffle(batches)
+        yield from batches
+
+
 @dataclass
 class TranslationTask:
     """A task's splits, tokenisers and vocabularies (built on ``train`` only)."""
@@ -208,20 +227,36 @@ class TranslationTask:
         _check_pairs(pairs)
         if len(pairs) == 0:
             raise ValueError("pairs must hold at least one (source, target) pair")
-        src = [self.src_vocab.encode(self.src_tokenize(s)) for s, _ in pairs]
-        tgt = [self.tgt_vocab.encode(self.tgt_tokenize(t), bos=True, eos=True) for _, t in pairs]
-        src_ids, src_lengths = pad_batch(src)
-        tgt_ids, _ = pad_batch(tgt)
-        return Batch(src_ids.to(device), src_lengths.to(device), tgt_ids[:, :-1].to(device), tgt_ids[:, 1:].to(device))
+        return _collate([self._encode(pair) for pair in pairs], device)
 
-    def sampler(self, batch_size: int, device=None, seed: int | None = None) -> Callable[[], Batch]:
-        """A ``get_batch()`` function drawing ``batch_size`` random training pairs per call."""
+    def _encode(self, pair: Pair) -> tuple[list[int], list[int]]:
+        """Source ids, and target ids between ``<bos>`` and ``<eos>``."""
+        src, tgt = pair
+        return self.src_vocab.encode(self.src_tokenize(src)), self.tgt_vocab.encode(self.tgt_tokenize(tgt), True, True)
+
+    def sampler(
+        self, batch_size: int, device=None, seed: int | None = None, by_length: bool = False
+    ) -> Callable[[], Batch]:
+        """A ``get_batch()`` function returning ``batch_size`` training pairs per call.
+
+        By default each call draws a random sample of pairs. With ``by_length``, a batch holds
+        pairs of similar length, so little of its compute goes to padding: each pass over the
+        training pairs shuffles them, sorts each pool of 50 batches' worth by the longer side's
+        length, cuts the pools into batches and shuffles the batches (every pair once per pass).
+        """
         check_positive_int(batch_size, "batch_size")
         _check_seed(seed)
+        if not isinstance(by_length, bool):
+            raise ArgumentTypeError(f"by_length must be a bool, got {type(by_length).__name__}")
         if not self.train:
             raise ValueError(f"task {self.name!r} has no training pairs to sample from")
         rng = random.Random(seed_for("sampler") if seed is None else seed)
-        return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))), device)
+        encoded = [self._encode(pair) for pair in self.train]
+        size = min(batch_size, len(encoded))
+        if not by_length:
+            return lambda: _collate(rng.sample(encoded, size), device)
+        batches = _length_batches([max(len(s), len(t)) for s, t in encoded], size, rng)
+        return lambda: _collate([encoded[i] for i in next(batches)], device)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Join target tokens back into a string (characters glued, words spaced, subwords

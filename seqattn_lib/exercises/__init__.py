@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 import signal
 import threading
 import traceback
@@ -219,17 +220,8 @@ def expect_close(
     rtol: float = 1e-4,
 ) -> None:
     """Raise :class:`ExerciseFailure` unless ``actual`` is a tensor close to ``expected``."""
-    if not isinstance(actual, torch.Tensor):
-        raise ExerciseFailure(f"{what} should be a torch.Tensor, got {type(actual).__name__}")
-    if tuple(actual.shape) != tuple(expected.shape):
-        raise ExerciseFailure(f"{what} should have shape {tuple(expected.shape)}, got {tuple(actual.shape)}")
-    if not actual.is_floating_point():
-        raise ExerciseFailure(f"{what} should be a floating-point tensor, got {actual.dtype}")
-    actual = actual.detach().to(expected.dtype)
-    for symptom, bad in (("NaN", torch.isnan), ("inf", torch.isinf)):
-        if bad(actual).any() and not bad(expected).any():
-            idx = tuple(int(i) for i in torch.nonzero(bad(actual))[0])
-            raise ExerciseFailure(f"{what}: your result contains {symptom} (first at index {idx})")
+    expect_like(actual, expected, what)
+    actual = actual.detach()
     if not torch.allclose(actual, expected.detach(), atol=atol, rtol=rtol, equal_nan=True):
         err = (actual - expected.detach()).abs().nan_to_num(float("inf"))
         idx = tuple(int(i) for i in torch.nonzero(err == err.max())[0])
@@ -237,6 +229,66 @@ def expect_close(
             f"{what} values are wrong: at index {idx} expected {expected[idx].item():.6g}, "
             f"got {actual[idx].item():.6g} (max abs error {err.max().item():.3g})"
         )
+
+
+def expect_like(actual: object, expected: torch.Tensor, what: str = "output") -> None:
+    """Raise :class:`ExerciseFailure` unless ``actual`` is a finite tensor of ``expected``'s shape, dtype and device.
+
+    Checks the type, shape, floating-point dtype, device and NaN/inf, in that order (not the values).
+    """
+    if not isinstance(actual, torch.Tensor):
+        raise ExerciseFailure(f"{what} should be a torch.Tensor, got {type(actual).__name__}")
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise ExerciseFailure(f"{what} should have shape {tuple(expected.shape)}, got {tuple(actual.shape)}")
+    if not actual.is_floating_point():
+        raise ExerciseFailure(f"{what} should be a floating-point tensor, got {actual.dtype}")
+    if actual.dtype != expected.dtype:
+        raise ExerciseFailure(f"{what} should have dtype {expected.dtype} (that of the inputs), got {actual.dtype}")
+    if actual.device != expected.device:
+        raise ExerciseFailure(f"{what} should be on device {expected.device} (that of the inputs), got {actual.device}")
+    _expect_finite(actual.detach(), what, allowed=expected)
+
+
+def _expect_finite(actual: torch.Tensor, what: str, allowed: torch.Tensor | None = None) -> None:
+    for symptom, bad in (("NaN", torch.isnan), ("inf", torch.isinf)):
+        if bad(actual).any() and (allowed is None or not bad(allowed).any()):
+            idx = tuple(int(i) for i in torch.nonzero(bad(actual))[0])
+            raise ExerciseFailure(f"{what}: your result contains {symptom} (first at index {idx})")
+
+
+def expect_finite(actual: object, what: str = "output") -> None:
+    """Raise :class:`ExerciseFailure` if ``actual`` is a tensor holding NaN or inf (naming which, and where)."""
+    if isinstance(actual, torch.Tensor) and actual.is_floating_point():
+        _expect_finite(actual.detach(), what)
+
+
+def expect_number(actual: object, expected: float, what: str = "result", rel_tol: float = 1e-4,
+                  abs_tol: float = 1e-6) -> None:
+    """Raise :class:`ExerciseFailure` unless ``actual`` is a number (or a one-element tensor) close to ``expected``."""
+    if isinstance(actual, torch.Tensor) and actual.numel() == 1 and not actual.dtype == torch.bool:
+        actual = actual.item()
+    if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+        raise ExerciseFailure(f"{what} should be a number (a float), got {type(actual).__name__}")
+    if math.isnan(actual) or math.isinf(actual):
+        raise ExerciseFailure(f"{what}: your result is {actual} (NaN or inf), expected {expected:.6g}")
+    if not math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol):
+        raise ExerciseFailure(f"{what} should be {expected:.6g}, got {actual:.6g}")
+
+
+def expect_mask(actual: object, expected: torch.Tensor, what: str = "mask") -> None:
+    """Raise :class:`ExerciseFailure` unless ``actual`` is a bool tensor equal to the bool ``expected``."""
+    if not isinstance(actual, torch.Tensor):
+        raise ExerciseFailure(f"{what} should be a torch.Tensor, got {type(actual).__name__}")
+    if actual.dtype != torch.bool:
+        raise ExerciseFailure(f"{what} should have dtype torch.bool (True = may attend), got {actual.dtype}")
+    if actual.device != expected.device:
+        raise ExerciseFailure(f"{what} should be on device {expected.device}, got {actual.device}")
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise ExerciseFailure(f"{what} should have shape {tuple(expected.shape)}, got {tuple(actual.shape)}")
+    wrong = (actual != expected).nonzero()
+    if len(wrong):
+        idx = tuple(int(i) for i in wrong[0])
+        raise ExerciseFailure(f"{what}: at index {idx} expected {bool(expected[idx])}, got {bool(actual[idx])}")
 
 
 def expect_same_gradients(

@@ -15,7 +15,8 @@ from collections.abc import Callable
 import torch
 
 from ..attention import masked_softmax as _masked_softmax
-from . import CheckResult, ExerciseFailure, call, expect_close, expect_same_gradients, run_checks
+from ..attention import scaled_dot_product_attention as _library_attention
+from . import CheckResult, ExerciseFailure, call, expect_close, expect_like, expect_same_gradients, run_checks
 
 
 def _random_mask(shape, seed):
@@ -56,6 +57,11 @@ def check_masked_softmax(fn: Callable) -> CheckResult:
             raise ExerciseFailure("a row whose keys are all masked gives NaN; it should give all zeros")
         expect_close(got, _masked_softmax(scores, mask), "weights when one row has every key masked")
 
+    def four_dims(fn):
+        big = torch.randn(3, 2, 6, 11, generator=torch.Generator().manual_seed(6)) * 3
+        mask = _random_mask((3, 1, 6, 11), 7)
+        expect_close(call(fn, big, mask), _masked_softmax(big, mask), "weights for scores (3, 2, 6, 11) (batch, heads)")
+
     def large_scores(fn):
         big = scores * 100
         mask = _random_mask((2, 3, 5), 4)
@@ -68,14 +74,12 @@ def check_masked_softmax(fn: Callable) -> CheckResult:
         mask = _random_mask((2, 3, 5), 5)
         expect_same_gradients(lambda s: fn(s, mask), lambda s: _masked_softmax(s, mask), [scores], ["scores"])
 
-    checks = [no_mask, with_mask, broadcast_mask, fully_masked_row, large_scores, gradients]
+    checks = [no_mask, with_mask, broadcast_mask, fully_masked_row, four_dims, large_scores, gradients]
     return run_checks("masked_softmax", fn, checks)
 
 
 def _reference_attention(q, k, v, mask):
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
-    weights = _masked_softmax(scores, mask)
-    return weights @ v, weights
+    return _library_attention(q, k, v, mask)
 
 
 def check_scaled_dot_product_attention(fn: Callable) -> CheckResult:
@@ -86,7 +90,11 @@ def check_scaled_dot_product_attention(fn: Callable) -> CheckResult:
     def shapes_and_values(fn):
         out, weights = _first(call(fn, q, k, v, None), "attention")
         want_out, want_w = _reference_attention(q, k, v, None)
-        expect_close(weights, want_w, "weights (did you divide the scores by sqrt(d_k)?)")
+        expect_like(weights, want_w, "weights")
+        unscaled = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+        if torch.allclose(weights.detach(), unscaled, atol=1e-5) and not torch.allclose(unscaled, want_w):
+            raise ExerciseFailure("weights are softmax(q k^T) without the scale: divide the scores by sqrt(d_k)")
+        expect_close(weights, want_w, "weights")
         expect_close(out, want_out, "output")
 
     def masked(fn):
@@ -103,13 +111,23 @@ def check_scaled_dot_product_attention(fn: Callable) -> CheckResult:
         expect_close(weights, want_w, "weights with a heads dimension (2, 3, n_q, n_k)")
         expect_close(out, want_out, "output with a heads dimension")
 
+    def larger(fn):
+        g2 = torch.Generator().manual_seed(5)
+        q5, k5 = torch.randn(4, 3, 9, 16, generator=g2), torch.randn(4, 3, 13, 16, generator=g2)
+        v5 = torch.randn(4, 3, 13, 5, generator=g2)
+        mask = _random_mask((4, 1, 9, 13), 6)
+        out, weights = _first(call(fn, q5 * 4, k5 * 4, v5, mask), "attention")
+        want_out, want_w = _reference_attention(q5 * 4, k5 * 4, v5, mask)
+        expect_close(weights, want_w, "weights for q (4, 3, 9, 16), k (4, 3, 13, 16), large scores and a mask")
+        expect_close(out, want_out, "output for q (4, 3, 9, 16), k (4, 3, 13, 16), large scores and a mask")
+
     def gradients(fn):
         def output_of(f):
             return lambda a, b, c: _first(f(a, b, c, None), "attention")[0]
 
         expect_same_gradients(output_of(fn), output_of(_reference_attention), [q, k, v], ["q", "k", "v"])
 
-    return run_checks("scaled_dot_product_attention", fn, [shapes_and_values, masked, heads, gradients])
+    return run_checks("scaled_dot_product_attention", fn, [shapes_and_values, masked, heads, larger, gradients])
 
 
 def _split(x, n_heads):
@@ -138,7 +156,11 @@ def check_split_heads(fn: Callable) -> CheckResult:
     def one_head(fn):
         expect_close(call(fn, x, 1), _split(x, 1), "split_heads(x, 1)")
 
-    return run_checks("split_heads", fn, [two_heads, four_heads, one_head])
+    def larger(fn):
+        y = torch.randn(3, 7, 12, generator=torch.Generator().manual_seed(1))
+        expect_close(call(fn, y, 3), _split(y, 3), "split_heads(x, 3) for x of shape (3, 7, 12)")
+
+    return run_checks("split_heads", fn, [two_heads, four_heads, one_head, larger])
 
 
 def check_merge_heads(fn: Callable) -> CheckResult:
@@ -154,6 +176,8 @@ def check_merge_heads(fn: Callable) -> CheckResult:
     def values(fn):
         h = torch.randn(3, 4, 5, 2, generator=torch.Generator().manual_seed(0))
         expect_close(call(fn, h), _merge(h), "merge_heads of a (3, 4, 5, 2) tensor")
+        h = torch.randn(2, 3, 9, 7, generator=torch.Generator().manual_seed(1))
+        expect_close(call(fn, h), _merge(h), "merge_heads of a (2, 3, 9, 7) tensor")
 
     return run_checks("merge_heads", fn, [inverse_of_split, four_heads, values])
 
@@ -178,14 +202,43 @@ def check_weighted_average(fn: Callable) -> CheckResult:
         hard[torch.arange(3), torch.tensor([0, 2, 4])] = 1.0
         expect_close(call(fn, x, hard), x[torch.arange(3), torch.tensor([0, 2, 4])], "context with one-hot weights")
 
+    def larger(fn):
+        g2 = torch.Generator().manual_seed(1)
+        x7, a7 = torch.randn(6, 11, 9, generator=g2), torch.softmax(torch.randn(6, 11, generator=g2), dim=-1)
+        expect_close(call(fn, x7, a7), (a7[..., None] * x7).sum(1), "context vectors for x (6, 11, 9)")
+
     def gradients(fn):
         expect_same_gradients(fn, lambda x, a: (a[..., None] * x).sum(1), [x, a], ["x", "a"])
 
-    return run_checks("weighted_average", fn, [one_vector_per_sequence, one_hot_weights, gradients])
+    return run_checks("weighted_average", fn, [one_vector_per_sequence, one_hot_weights, larger, gradients])
 
 
-def _weighted_average(x, a):
-    return (a[..., None] * x).sum(1)
+# ---------------------------------------------------------------- reference solutions (shown in the book)
+def masked_softmax(scores, mask=None):
+    if mask is None:
+        return torch.softmax(scores, dim=-1)  # subtracts the row maximum: no overflow
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.nan_to_num(0.0)  # a row with every key masked: 0/0 -> 0
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., n_q, n_k)
+    weights = masked_softmax(scores, mask)
+    return weights @ v, weights
+
+
+def split_heads(x, n_heads):
+    batch, n, d_model = x.shape
+    return x.view(batch, n, n_heads, d_model // n_heads).transpose(1, 2)
+
+
+def merge_heads(x):
+    batch, n_heads, n, d_k = x.shape
+    return x.transpose(1, 2).reshape(batch, n, n_heads * d_k)
+
+
+def weighted_average(x, a):
+    return (a.unsqueeze(-1) * x).sum(dim=1)  # (batch, d)
 
 
 HINTS = {
@@ -199,9 +252,9 @@ HINTS = {
     "weighted_average": "Broadcast the weights over the feature axis, multiply, and sum over the positions.",
 }
 SOLUTIONS = {
-    "masked_softmax": _masked_softmax,
-    "scaled_dot_product_attention": _reference_attention,
-    "split_heads": _split,
-    "merge_heads": _merge,
-    "weighted_average": _weighted_average,
+    "masked_softmax": masked_softmax,
+    "scaled_dot_product_attention": scaled_dot_product_attention,
+    "split_heads": split_heads,
+    "merge_heads": merge_heads,
+    "weighted_average": weighted_average,
 }

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import torch
 
-from . import ExerciseFailure, call, expect_close, run_checks
+from . import ExerciseFailure, call, expect_close, expect_like, run_checks
 
-SHAPES = [(2, 3, 4), (5, 1, 2), (1, 4, 3)]  # (batch, d_in, d_h)
+SHAPES = [(2, 3, 4), (5, 1, 2), (1, 4, 3), (6, 9, 7)]  # (batch, d_in, d_h)
 
 
 def _params(d_in: int, d_h: int, gates: str, seed: int) -> dict[str, torch.Tensor]:
@@ -44,22 +44,18 @@ def _gate(p, gate, x, h, act):
 
 
 def reference_lstm_step(x, h, c, p):
-    """One LSTM step: returns ``(h_t, c_t)``, each ``(batch, d_h)``."""
-    i = _gate(p, "i", x, h, torch.sigmoid)
-    f = _gate(p, "f", x, h, torch.sigmoid)
-    g = _gate(p, "g", x, h, torch.tanh)
-    o = _gate(p, "o", x, h, torch.sigmoid)
-    c = f * c + i * g
-    return o * torch.tanh(c), c
+    """One LSTM step by PyTorch's own ``torch.lstm_cell``: returns ``(h_t, c_t)``, each ``(batch, d_h)``."""
+    W_ih, W_hh, b = (torch.cat([p[f"{key}{gate}"] for gate in "ifgo"]) for key in ("W_x", "W_h", "b_"))
+    return torch.lstm_cell(x, (h, c), W_ih, W_hh, b, torch.zeros_like(b))
 
 
 def reference_coupled_lstm_step(x, h, c, p):
-    """Coupled-gate LSTM step (no input gate; ``i_t = 1 - f_t``): returns ``(h_t, c_t)``."""
-    f = _gate(p, "f", x, h, torch.sigmoid)
-    g = _gate(p, "g", x, h, torch.tanh)
-    o = _gate(p, "o", x, h, torch.sigmoid)
-    c = f * c + (1 - f) * g
-    return o * torch.tanh(c), c
+    """Coupled-gate LSTM step (no input gate; ``i_t = 1 - f_t``): returns ``(h_t, c_t)``.
+
+    ``sigmoid(-z) = 1 - sigmoid(z)``, so it is an LSTM whose input gate has the negated forget weights.
+    """
+    full = dict(p, W_xi=-p["W_xf"], W_hi=-p["W_hf"], b_i=-p["b_f"])
+    return reference_lstm_step(x, h, c, full)
 
 
 def shared_weight_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -151,18 +147,13 @@ def check_fixed_lstm_step(fn: Callable) -> object:
         batch, d_in, d_h = SHAPES[0]
         cell, (x, h, c), weights = setup(batch, d_in, d_h, seed=11)
         base = _as_pair(call(fn, x, h, c, *weights), "fixed_lstm_step")[1]
-        if not isinstance(base, torch.Tensor):
-            raise ExerciseFailure(f"c_t should be a torch.Tensor, got {type(base).__name__}")
+        expect_like(base, c, "c_t")
         for k, gate in enumerate("ifgo"):
             changed = [w.clone() for w in weights]
             changed[2][k * d_h : (k + 1) * d_h] += 1.0
             _, c_new = _as_pair(call(fn, x, h, c, *changed), "fixed_lstm_step")
-            if (
-                gate != "o"
-                and isinstance(c_new, torch.Tensor)
-                and c_new.shape == base.shape
-                and torch.allclose(c_new, base)
-            ):
+            expect_like(c_new, c, "c_t")
+            if gate != "o" and torch.allclose(c_new, base):
                 raise ExerciseFailure(
                     f"changing the {gate} gate's bias (rows {k * d_h}:{(k + 1) * d_h}) does not change c_t: "
                     "your gates still share one block of the stacked weights"
@@ -180,9 +171,29 @@ def check_fixed_lstm_step(fn: Callable) -> object:
     return run_checks("fixed_lstm_step", fn, [each_gate_used, values])
 
 
-def reference_fixed_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
-    """The fixed step: each gate reads its own block of the stacked weights (order i, f, g, o)."""
-    i, f, g, o = (x @ weight_ih.T + h @ weight_hh.T + bias_ih + bias_hh).chunk(4, dim=1)
+# ---------------------------------------------------------------- reference solutions (shown in the book)
+def lstm_step(x, h, c, p):
+    def gate(name, act):
+        return act(x @ p[f"W_x{name}"].T + h @ p[f"W_h{name}"].T + p[f"b_{name}"])
+
+    i, f = gate("i", torch.sigmoid), gate("f", torch.sigmoid)
+    g, o = gate("g", torch.tanh), gate("o", torch.sigmoid)
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+
+
+def coupled_lstm_step(x, h, c, p):
+    def gate(name, act):
+        return act(x @ p[f"W_x{name}"].T + h @ p[f"W_h{name}"].T + p[f"b_{name}"])
+
+    f, g, o = gate("f", torch.sigmoid), gate("g", torch.tanh), gate("o", torch.sigmoid)
+    c = f * c + (1 - f) * g
+    return o * torch.tanh(c), c
+
+
+def fixed_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    pre = x @ weight_ih.T + h @ weight_hh.T + bias_ih + bias_hh  # (B, 4 d_h), gates i, f, g, o
+    i, f, g, o = pre.chunk(4, dim=1)
     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c), c
 
@@ -195,7 +206,7 @@ HINTS = {
     "both biases are added.",
 }
 SOLUTIONS = {
-    "lstm_step": reference_lstm_step,
-    "coupled_lstm_step": reference_coupled_lstm_step,
-    "fixed_lstm_step": reference_fixed_lstm_step,
+    "lstm_step": lstm_step,
+    "coupled_lstm_step": coupled_lstm_step,
+    "fixed_lstm_step": fixed_lstm_step,
 }

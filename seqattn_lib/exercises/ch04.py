@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..attention import AdditiveAttention
-from . import ExerciseFailure, call, expect_close, run_checks
+from . import ExerciseFailure, call, expect_close, expect_finite, run_checks
 
 
 def _attention_inputs(seed: int, batch: int = 3, n: int = 5, d_s: int = 4, d_h: int = 6, d_a: int = 7):
@@ -52,9 +52,19 @@ def check_attention_step(fn) -> bool:
             _, (_, a), (_, a_ref) = result(f, seed)
             expect_close(a, a_ref, "attention weights a")
 
+    def larger(f):
+        inputs = _attention_inputs(5, batch=6, n=13, d_s=9, d_h=5, d_a=11)
+        out = call(f, *inputs)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise ExerciseFailure(f"return a tuple (c, a), got {type(out).__name__}")
+        c_ref, a_ref = reference_attention_step(*inputs)
+        expect_close(out[1], a_ref, "attention weights a for batch=6, n=13, d_s=9, d_h=5, d_a=11")
+        expect_close(out[0], c_ref, "context c for batch=6, n=13, d_s=9, d_h=5, d_a=11")
+
     def padding_ignored(f):
         inputs, (_, a), _ = result(f, 2)
         mask = inputs[2]
+        expect_finite(a, "attention weights a")
         if isinstance(a, torch.Tensor) and a.shape == mask.shape and (a.detach()[~mask].abs() > 1e-6).any():
             raise ExerciseFailure("padding positions got non-zero weight: apply the mask before the softmax")
 
@@ -63,12 +73,12 @@ def check_attention_step(fn) -> bool:
             _, (c, _), (c_ref, _) = result(f, seed)
             expect_close(c, c_ref, "context c")
 
-    return run_checks("attention_step", fn, [weights_right, padding_ignored, context_right])
+    return run_checks("attention_step", fn, [weights_right, padding_ignored, context_right, larger])
 
 
 def reference_length_normalised_score(token_log_probs: torch.Tensor, alpha: float) -> torch.Tensor:
     """``sum(token_log_probs) / len^alpha`` for a 1-D tensor of per-token log-probabilities."""
-    return token_log_probs.sum() / len(token_log_probs) ** alpha
+    return token_log_probs.mean() * len(token_log_probs) ** (1 - alpha)
 
 
 def check_length_normalised_score(fn) -> bool:
@@ -85,7 +95,7 @@ def check_length_normalised_score(fn) -> bool:
 
     def cases(f):
         g = torch.Generator().manual_seed(0)
-        for length, alpha in ((1, 1.0), (4, 0.0), (6, 1.0), (9, 0.7)):
+        for length, alpha in ((1, 1.0), (4, 0.0), (6, 1.0), (9, 0.7), (37, 0.6)):
             lp = -torch.rand(length, generator=g) * 3
             expect_close(
                 value(f, lp, alpha), reference_length_normalised_score(lp, alpha), f"score (T={length}, alpha={alpha})"
@@ -108,13 +118,16 @@ def check_encoder_memory(fn) -> bool:
     position, and a recurrent decoder started from the encoder needs the whole final
     state: both ``h_n`` and the cell state ``c_n``, each ``(num_layers, batch, d_hidden)``.
     """
-    torch.manual_seed(0)
-    lstm = nn.LSTM(3, 5, batch_first=True)
-    x = torch.randn(2, 7, 3)
-    with torch.no_grad():
-        H_ref, (h_ref, c_ref) = lstm(x)
+    def setup(num_layers, batch, n, d_in, d_hidden, seed):
+        torch.manual_seed(seed)
+        lstm = nn.LSTM(d_in, d_hidden, num_layers=num_layers, batch_first=True)
+        x = torch.randn(batch, n, d_in, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            return lstm, x, lstm(x)
 
-    def result(f):
+    configs = [(1, 2, 7, 3, 5, 0), (3, 4, 9, 6, 4, 1)]  # (num_layers, batch, n, d_in, d_hidden, seed)
+
+    def result(f, lstm, x):
         with torch.no_grad():
             out = f(lstm, x.clone())
         if not isinstance(out, tuple) or len(out) != 2:
@@ -122,27 +135,43 @@ def check_encoder_memory(fn) -> bool:
         return out
 
     def all_positions(f):
-        H, _ = result(f)
-        if isinstance(H, torch.Tensor) and H.shape != H_ref.shape:
-            raise ExerciseFailure(
-                f"H should hold every position, shape {tuple(H_ref.shape)}, got {tuple(H.shape)}: "
-                "with only the last output there is nothing to attend over"
-            )
-        expect_close(H, H_ref, "H")
+        for config in configs:
+            lstm, x, (H_ref, _) = setup(*config)
+            H, _ = result(f, lstm, x)
+            if isinstance(H, torch.Tensor) and H.shape != H_ref.shape:
+                raise ExerciseFailure(
+                    f"H should hold every position, shape {tuple(H_ref.shape)}, got {tuple(H.shape)}: "
+                    "with only the last output there is nothing to attend over"
+                )
+            expect_close(H, H_ref, f"H ({config[0]} layer(s))")
 
     def full_state(f):
-        _, state = result(f)
-        if not isinstance(state, tuple) or len(state) != 2:
-            raise ExerciseFailure("the state should be the pair (h_n, c_n): an LSTM's state includes its cell state")
-        expect_close(state[0], h_ref, "h_n")
-        expect_close(state[1], c_ref, "c_n (the cell state)")
+        for config in configs:
+            lstm, x, (_, (h_ref, c_ref)) = setup(*config)
+            _, state = result(f, lstm, x)
+            if not isinstance(state, tuple) or len(state) != 2:
+                raise ExerciseFailure("the state should be the pair (h_n, c_n): an LSTM's state includes its cells")
+            layers = f"{config[0]} layer(s), so (num_layers, batch, d_hidden) = {tuple(h_ref.shape)}"
+            expect_close(state[0], h_ref, f"h_n ({layers})")
+            expect_close(state[1], c_ref, f"c_n, the cell state ({layers})")
 
     return run_checks("encoder_memory", fn, [all_positions, full_state])
 
 
-def reference_encoder_memory(lstm, x):
-    """The encoder's outputs at every position and its whole final state ``(h_n, c_n)``."""
-    return lstm(x)
+# ---------------------------------------------------------------- reference solutions (shown in the book)
+def attention_step(s, H, mask, W_q, W_k, w_v):
+    e = torch.tanh((s @ W_q.T)[:, None] + H @ W_k.T) @ w_v  # (batch, n)
+    a = torch.softmax(e.masked_fill(~mask, float("-inf")), dim=-1)
+    return (a[:, :, None] * H).sum(1), a
+
+
+def length_normalised_score(token_log_probs, alpha):
+    return token_log_probs.sum() / len(token_log_probs) ** alpha
+
+
+def encoder_memory(lstm, x):
+    H, (h_n, c_n) = lstm(x)  # H: every position; (h_n, c_n): every layer's final state
+    return H, (h_n, c_n)
 
 
 HINTS = {
@@ -153,7 +182,7 @@ HINTS = {
     "the decoder's state has two parts.",
 }
 SOLUTIONS = {
-    "attention_step": reference_attention_step,
-    "length_normalised_score": reference_length_normalised_score,
-    "encoder_memory": reference_encoder_memory,
+    "attention_step": attention_step,
+    "length_normalised_score": length_normalised_score,
+    "encoder_memory": encoder_memory,
 }

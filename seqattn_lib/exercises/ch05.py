@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import torch
 
-from ..attention import causal_mask
-from ..transformer import EncoderLayer, kv_cache_update, sinusoidal_encoding
-from . import CheckResult, ExerciseFailure, call, expect_close, run_checks
+from ..attention import causal_mask as _reference_causal_mask
+from ..transformer import EncoderLayer
+from ..transformer import kv_cache_update as _reference_kv_cache_update
+from ..transformer import sinusoidal_encoding as _reference_sinusoidal_encoding
+from . import CheckResult, ExerciseFailure, call, expect_close, expect_mask, run_checks
 
 
 def check_sinusoidal_encoding(fn) -> CheckResult:
@@ -20,10 +22,11 @@ def check_sinusoidal_encoding(fn) -> CheckResult:
 
     def case(n, d):
         def check(candidate):
-            expect_close(call(candidate, n, d), sinusoidal_encoding(n, d), what=f"PE for n_positions={n}, d_model={d}")
+            want = _reference_sinusoidal_encoding(n, d)
+            expect_close(call(candidate, n, d), want, what=f"PE for n_positions={n}, d_model={d}")
         return check
 
-    return run_checks("sinusoidal_encoding", fn, [case(1, 2), case(10, 4), case(64, 16), case(30, 32)])
+    return run_checks("sinusoidal_encoding", fn, [case(1, 2), case(10, 4), case(64, 16), case(30, 32), case(700, 6)])
 
 
 def check_causal_mask(fn) -> CheckResult:
@@ -32,23 +35,10 @@ def check_causal_mask(fn) -> CheckResult:
     def case(n):
         def check(candidate):
             got = call(candidate, n)
-            if not isinstance(got, torch.Tensor):
-                raise ExerciseFailure(f"mask should be a torch.Tensor, got {type(got).__name__}")
-            if got.dtype != torch.bool:
-                raise ExerciseFailure(f"mask should have dtype torch.bool (True = may attend), got {got.dtype}")
-            if tuple(got.shape) != (n, n):
-                raise ExerciseFailure(f"mask for n={n} should have shape ({n}, {n}), got {tuple(got.shape)}")
-            want = causal_mask(n)
-            wrong = (got != want).nonzero()
-            if len(wrong):
-                i, j = (int(v) for v in wrong[0])
-                raise ExerciseFailure(
-                    f"for n={n}, query {i} and key {j}: expected {bool(want[i, j])}, got {bool(got[i, j])} "
-                    "(a query may attend to itself and earlier keys only)"
-                )
+            expect_mask(got, _reference_causal_mask(n), f"mask for n={n} (query i may attend to keys j <= i)")
         return check
 
-    return run_checks("causal_mask", fn, [case(1), case(4), case(9)])
+    return run_checks("causal_mask", fn, [case(1), case(4), case(9), case(700)])
 
 
 def check_pre_norm_block(fn) -> CheckResult:
@@ -75,7 +65,7 @@ def check_pre_norm_block(fn) -> CheckResult:
             expect_close(got, want, what="block output", atol=1e-4)
         return check
 
-    return run_checks("pre_norm_block", fn, [case(0, 1, 3, 8, 2), case(1, 2, 5, 16, 4)])
+    return run_checks("pre_norm_block", fn, [case(0, 1, 3, 8, 2), case(1, 2, 5, 16, 4), case(2, 3, 11, 24, 3)])
 
 
 def check_kv_cache_update(fn) -> CheckResult:
@@ -86,7 +76,7 @@ def check_kv_cache_update(fn) -> CheckResult:
             g = torch.Generator().manual_seed(t + 10 * t_new)
             K, V = (None, None) if empty else torch.randn(2, 2, 3, t, 4, generator=g).unbind(0)
             K_new, V_new = torch.randn(2, 3, t_new, 4, generator=g), torch.randn(2, 3, t_new, 4, generator=g)
-            want = kv_cache_update(K, V, K_new, V_new)
+            want = _reference_kv_cache_update(K, V, K_new, V_new)
             args = (K, V, K_new, V_new)
             got = candidate(*[a.clone() if a is not None else None for a in args])
             if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -96,16 +86,34 @@ def check_kv_cache_update(fn) -> CheckResult:
             expect_close(got[1], want[1], what=f"V after adding {t_new} step(s) to {state}")
         return check
 
-    return run_checks("kv_cache_update", fn, [case(True, 0, 3), case(False, 3, 1), case(False, 5, 2)])
+    return run_checks(
+        "kv_cache_update", fn, [case(True, 0, 3), case(False, 3, 1), case(False, 5, 2), case(False, 40, 7)]
+    )
 
 
-def _causal_mask(n):
-    return causal_mask(n)
+# ---------------------------------------------------------------- reference solutions (shown in the book)
+def sinusoidal_encoding(n_positions, d_model):
+    p = torch.arange(n_positions, dtype=torch.float32)[:, None]  # (n_positions, 1)
+    angle = p / 10000 ** (torch.arange(0, d_model, 2) / d_model)  # (n_positions, d_model / 2)
+    pe = torch.zeros(n_positions, d_model)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(angle), torch.cos(angle)
+    return pe
 
 
-def _pre_norm_block(x, attn, ff, norm1, norm2):
+def causal_mask(n):
+    i = torch.arange(n)
+    return i[None, :] <= i[:, None]  # key j <= query i
+
+
+def pre_norm_block(x, attn, ff, norm1, norm2):
     x = x + attn(norm1(x))
     return x + ff(norm2(x))
+
+
+def kv_cache_update(K, V, K_new, V_new):
+    if K is None:
+        return K_new, V_new
+    return torch.cat([K, K_new], dim=2), torch.cat([V, V_new], dim=2)  # time is dim 2
 
 
 HINTS = {
@@ -118,7 +126,7 @@ HINTS = {
 }
 SOLUTIONS = {
     "sinusoidal_encoding": sinusoidal_encoding,
-    "causal_mask": _causal_mask,
-    "pre_norm_block": _pre_norm_block,
+    "causal_mask": causal_mask,
+    "pre_norm_block": pre_norm_block,
     "kv_cache_update": kv_cache_update,
 }

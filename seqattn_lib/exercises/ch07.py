@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from ..attention import sliding_window_mask
-from ..efficiency import distillation_loss, linear_attention
-from . import ExerciseFailure, call, expect_close, expect_same_gradients, run_checks
+from ..attention import sliding_window_mask as _reference_window_mask
+from ..efficiency import distillation_loss as _reference_distillation_loss
+from ..efficiency import linear_attention as _reference_linear_attention
+from . import call, expect_close, expect_mask, expect_same_gradients, run_checks
 
 
 def check_sliding_window_mask(fn):
     """``fn(n, window) -> (n, n)`` bool mask, ``True`` where ``|i - j| < window``."""
 
     def run(f):
-        for n, window in ((6, 2), (5, 1), (4, 9)):
-            mask = call(f, n, window)
-            if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-                raise ExerciseFailure(f"should return a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-            expected = sliding_window_mask(n, window)
-            if mask.shape != expected.shape:
-                raise ExerciseFailure(
-                    f"for n={n} the mask should have shape {tuple(expected.shape)}, got {tuple(mask.shape)}"
-                )
-            if not torch.equal(mask, expected):
-                i, j = (int(t) for t in torch.nonzero(mask != expected)[0])
-                raise ExerciseFailure(f"n={n}, window={window}: entry ({i}, {j}) should be {bool(expected[i, j])}")
+        for n, window in ((6, 2), (5, 1), (4, 9), (300, 17)):
+            expect_mask(call(f, n, window), _reference_window_mask(n, window), f"mask for n={n}, window={window}")
 
     return run_checks("sliding_window_mask", fn, [run])
 
@@ -37,10 +29,15 @@ def check_linear_attention(fn):
     q, k, v = torch.randn(2, 5, 4, generator=g), torch.randn(2, 7, 4, generator=g), torch.randn(2, 7, 3, generator=g)
 
     def values(f):
-        expect_close(call(f, q, k, v), linear_attention(q, k, v), "linear attention output")
+        expect_close(call(f, q, k, v), _reference_linear_attention(q, k, v), "linear attention output")
+        g2 = torch.Generator().manual_seed(1)
+        q4, k4 = torch.randn(3, 2, 11, 8, generator=g2) * 3, torch.randn(3, 2, 300, 8, generator=g2) * 3
+        v4 = torch.randn(3, 2, 300, 5, generator=g2)
+        want = _reference_linear_attention(q4, k4, v4)
+        expect_close(call(f, q4, k4, v4), want, "linear attention output for q (3, 2, 11, 8), k (3, 2, 300, 8)")
 
     def gradients(f):
-        expect_same_gradients(f, linear_attention, [q, k, v], ["q", "k", "v"])
+        expect_same_gradients(f, _reference_linear_attention, [q, k, v], ["q", "k", "v"])
 
     return run_checks("linear_attention", fn, [values, gradients])
 
@@ -52,17 +49,37 @@ def check_distillation_loss(fn):
     s, t = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g) * 2
     y = torch.randint(0, 4, (6,), generator=g)
 
+    s2, t2 = torch.randn(40, 13, generator=g) * 5, torch.randn(40, 13, generator=g) * 5
+    y2 = torch.randint(0, 13, (40,), generator=g)
+
+    def larger(f):
+        want = _reference_distillation_loss(s2, t2, y2, 3.0, 0.7)
+        expect_close(call(f, s2, t2, y2, 3.0, 0.7), want, "loss for 40 examples of 13 classes, T=3.0, alpha=0.7")
+
     def run(f):
         for T, alpha in ((1.0, 0.5), (4.0, 0.9), (2.0, 0.0)):
-            expect_close(
-                call(f, s, t, y, T, alpha), distillation_loss(s, t, y, T, alpha), f"loss for T={T}, alpha={alpha}"
-            )
+            want = _reference_distillation_loss(s, t, y, T, alpha)
+            expect_close(call(f, s, t, y, T, alpha), want, f"loss for T={T}, alpha={alpha}")
 
-    return run_checks("distillation_loss", fn, [run])
+    return run_checks("distillation_loss", fn, [run, larger])
 
 
-def _sliding_window_mask(n, window):
-    return sliding_window_mask(n, window)
+# ---------------------------------------------------------------- reference solutions (shown in the book)
+def sliding_window_mask(n, window):
+    i = torch.arange(n)
+    return (i[:, None] - i[None, :]).abs() < window
+
+
+def linear_attention(q, k, v):
+    phi_q, phi_k = F.elu(q) + 1, F.elu(k) + 1
+    kv = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v): no (n_q, n_k) matrix
+    z = phi_q @ phi_k.sum(-2, keepdim=True).transpose(-2, -1)  # (..., n_q, 1) normaliser
+    return (phi_q @ kv) / z
+
+
+def distillation_loss(student_logits, teacher_logits, targets, T, alpha):
+    soft = F.kl_div(F.log_softmax(student_logits / T, -1), F.softmax(teacher_logits / T, -1), reduction="batchmean")
+    return alpha * T * T * soft + (1 - alpha) * F.cross_entropy(student_logits, targets)
 
 
 HINTS = {
@@ -74,7 +91,7 @@ HINTS = {
     "it by T^2 and mix it with the ordinary cross-entropy using alpha.",
 }
 SOLUTIONS = {
-    "sliding_window_mask": _sliding_window_mask,
+    "sliding_window_mask": sliding_window_mask,
     "linear_attention": linear_attention,
     "distillation_loss": distillation_loss,
 }

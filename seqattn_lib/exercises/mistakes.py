@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
-from . import ExerciseFailure, call, expect_close, run_checks
+from . import ExerciseFailure, call, expect_close, expect_like, run_checks
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -31,7 +31,13 @@ def check_weighted_average(fn):
 
         return run
 
-    return run_checks("weighted_average", fn, [check(0), check(1)])
+    def larger(f):
+        g = _gen(7)
+        x = torch.randn(5, 12, 9, generator=g)
+        a = torch.softmax(torch.randn(5, 12, generator=g), dim=-1)
+        expect_close(call(f, x, a), (a[..., None] * x).sum(dim=1), "context vector c for x of shape (5, 12, 9)")
+
+    return run_checks("weighted_average", fn, [check(0), check(1), larger])
 
 
 def check_concat_scores(fn):
@@ -51,11 +57,11 @@ def check_score_weights(fn):
     def run(f):
         scores = torch.randn(4, 7, generator=_gen(3)) * 3
         weights = call(f, scores)
-        if isinstance(weights, torch.Tensor) and weights.shape == scores.shape:
-            if (weights < 0).any():
-                raise ExerciseFailure("weights contain negative values: they are not a distribution")
-            if not torch.allclose(weights.sum(-1), torch.ones(4), atol=1e-5):
-                raise ExerciseFailure(f"each row of weights should sum to 1, got sums {weights.sum(-1).tolist()}")
+        expect_like(weights, scores, "weights")
+        if (weights < 0).any():
+            raise ExerciseFailure("weights contain negative values: they are not a distribution")
+        if not torch.allclose(weights.sum(-1), torch.ones(4), atol=1e-5):
+            raise ExerciseFailure(f"each row of weights should sum to 1, got sums {weights.sum(-1).tolist()}")
         expect_close(weights, torch.softmax(scores, dim=-1), "weights")
 
     return run_checks("score_weights", fn, [run])
@@ -122,9 +128,10 @@ def check_causal_self_attention(fn):
             x2 = x.clone()
             x2[:, 3:] = torch.randn(2, 2, 8, generator=_gen(9))
             out, out2 = call(f, x, mha), call(f, x2, mha)
-        if isinstance(out, torch.Tensor) and isinstance(out2, torch.Tensor) and out.shape == out2.shape == x.shape:
-            if not torch.allclose(out[:, :3], out2[:, :3], atol=1e-5):
-                raise ExerciseFailure("changing tokens 3 and 4 changed the output at positions 0-2: the future leaks")
+        expect_like(out, expected, "causal self-attention output")
+        expect_like(out2, expected, "causal self-attention output")
+        if not torch.allclose(out[:, :3], out2[:, :3], atol=1e-5):
+            raise ExerciseFailure("changing tokens 3 and 4 changed the output at positions 0-2: the future leaks")
         expect_close(out, expected, "causal self-attention output")
 
     return run_checks("causal_self_attention", fn, [run])
@@ -224,7 +231,7 @@ def _masked_attention(q, k, v, mask):
     return torch.softmax(scores, dim=-1) @ v
 
 
-def _causal_self_attention(x, mha):
+def causal_self_attention(x, mha):
     return mha(x, x, x, causal_mask(x.shape[1]))[0]
 
 
@@ -269,7 +276,7 @@ SOLUTIONS = {
     "attention": _attention,
     "self_attention": _self_attention,
     "masked_attention": _masked_attention,
-    "causal_self_attention": _causal_self_attention,
+    "causal_self_attention": causal_self_attention,
     "multi_head_attention": _multi_head_attention,
     "lstm_cell": _lstm_cell,
     "encode": _encode,
