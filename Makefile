@@ -48,8 +48,8 @@ pdf: setup
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
-# The library's unit tests alone (no notebooks): under a minute.
-unit: setup
+# The library's unit tests alone (no notebooks): about a minute; needs neither MathJax nor the book packages.
+unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests -n $(JOBS) --dist loadfile
 
 lint: setup

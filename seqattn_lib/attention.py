@@ -61,8 +61,8 @@ def _check_qkv(q, k, v, mask):
     check_tensor(q, "q", dtype="float")
     if q.dim() < 2:
         raise ValueError(f"q must have shape (..., n_q, d_k), got {tuple(q.shape)}")
-    check_tensor(k, "k", dtype="float")
-    check_tensor(v, "v", dtype="float")
+    check_tensor(k, "k", dtype="float", device=q.device)
+    check_tensor(v, "v", dtype="float", device=q.device)
     if k.dim() != q.dim() or v.dim() != q.dim():
         raise ValueError(
             f"q, k, v must have the same number of dimensions, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
@@ -203,10 +203,14 @@ def dot_product_attention(
     return scaled_dot_product_attention(q, k, v, mask, dropout_p=dropout_p, scale=False)
 
 
-def _check_module_inputs(q, k, v, mask, d_q: int, d_k: int) -> None:
-    dims = check_tensor(q, "q", ("batch", "n_q", d_q), dtype="float")
-    check_tensor(k, "k", ("batch", "n_k", d_k), dims, dtype="float")
-    check_tensor(v, "v", ("batch", "n_k", None), dims, dtype="float")
+def _check_module_inputs(q, k, v, mask, d_q: int, d_k: int, W: torch.Tensor) -> None:
+    """Check ``q (batch, n_q, d_q)``, ``k (batch, n_k, d_k)``, ``v (batch, n_k, d_v)`` (``v=None``: skip v and
+    ``mask``) and ``mask``; the tensors must have the dtype and device of the module's weight ``W``."""
+    dims = check_tensor(q, "q", ("batch", "n_q", d_q), dtype=W.dtype, device=W.device)
+    check_tensor(k, "k", ("batch", "n_k", d_k), dims, dtype=W.dtype, device=W.device)
+    if v is None:
+        return
+    check_tensor(v, "v", ("batch", "n_k", None), dims, dtype=W.dtype, device=W.device)
     if mask is not None:
         _check_mask(mask, (dims["batch"], dims["n_q"], dims["n_k"]), "(batch, n_q, n_k)")
 
@@ -233,11 +237,12 @@ class AdditiveAttention(nn.Module):
 
     def score(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         """Scores ``(batch, n_q, n_k)`` for ``q (batch, n_q, d_q)`` and ``k (batch, n_k, d_k)``."""
+        _check_module_inputs(q, k, None, None, self.W_q.in_features, self.W_k.in_features, self.W_q.weight)
         # (batch, n_q, 1, h) + (batch, 1, n_k, h) -> (batch, n_q, n_k, h) -> (batch, n_q, n_k)
         return self.w_v(torch.tanh(self.W_q(q)[:, :, None] + self.W_k(k)[:, None])).squeeze(-1)
 
     def forward(self, q, k, v, mask=None):
-        _check_module_inputs(q, k, v, mask, self.W_q.in_features, self.W_k.in_features)
+        _check_module_inputs(q, k, v, mask, self.W_q.in_features, self.W_k.in_features, self.W_q.weight)
         weights = masked_softmax(self.score(q, k), mask)
         weights = F.dropout(weights, p=self.dropout, training=self.training)
         return weights @ v, weights
@@ -265,10 +270,11 @@ class BilinearAttention(nn.Module):
 
     def score(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         """Scores ``(batch, n_q, n_k)`` for ``q (batch, n_q, d_q)`` and ``k (batch, n_k, d_k)``."""
+        _check_module_inputs(q, k, None, None, *self.W_a.shape, self.W_a)
         return (q @ self.W_a) @ k.transpose(-2, -1)
 
     def forward(self, q, k, v, mask=None):
-        _check_module_inputs(q, k, v, mask, *self.W_a.shape)
+        _check_module_inputs(q, k, v, mask, *self.W_a.shape, self.W_a)
         weights = masked_softmax(self.score(q, k), mask)
         weights = F.dropout(weights, p=self.dropout, training=self.training)
         return weights @ v, weights
@@ -320,9 +326,9 @@ class AttentionPooling(nn.Module):
         self.query = nn.Parameter(torch.zeros(1, 1, d))  # u
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        dims = check_tensor(x, "x", ("batch", "n", self.d), dtype="float")
+        dims = check_tensor(x, "x", ("batch", "n", self.d), dtype=self.query.dtype, device=self.query.device)
         if mask is not None:
-            check_tensor(mask, "mask", ("batch", "n"), dims, dtype="bool")
+            check_tensor(mask, "mask", ("batch", "n"), dims, dtype="bool", device=x.device)
             mask = mask[:, None, :]  # (batch, 1, n): one query
         u = self.query.expand(len(x), 1, -1)  # (batch, 1, d)
         if self.attention is None:
@@ -380,16 +386,19 @@ class MultiHeadAttention(nn.Module):
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, n, d_model)`` -> ``(batch, n_heads, n, d_k)``."""
+        check_tensor(x, "x", ("batch", "n", self.d_model))
         b, n, _ = x.shape
         return x.view(b, n, self.n_heads, self.d_k).transpose(1, 2)
 
     def merge_heads(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, n_heads, n, d_k)`` -> ``(batch, n, d_model)``."""
+        check_tensor(x, "x", ("batch", self.n_heads, "n", self.d_k))
         b, _, n, _ = x.shape
         return x.transpose(1, 2).reshape(b, n, self.d_model)
 
     def project(self, q, k, v) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``Q = q W_Q, K = k W_K, V = v W_V`` (plus biases), split into heads: each ``(batch, n_heads, n, d_k)``."""
+        self._check_inputs(q, k, v)
         if q is k and k is v:  # self-attention: one matrix product for W_Q, W_K, W_V together
             return tuple(map(self.split_heads, F.linear(q, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)))
         W_Q, W_K, W_V = self.in_proj_weight.chunk(3)
@@ -397,11 +406,16 @@ class MultiHeadAttention(nn.Module):
         return self.split_heads(F.linear(q, W_Q, b_Q)), self.split_heads(F.linear(k, W_K, b_K)), \
             self.split_heads(F.linear(v, W_V, b_V))
 
-    def forward(self, q, k, v, mask=None, need_weights=True, cache=None):
+    def _check_inputs(self, q, k, v) -> dict[str, int]:
+        """Check ``q (batch, n_q, d_model)``, ``k, v (batch, n_k, d_model)``, on the weights' dtype and device."""
         W = self.in_proj_weight
         dims = check_tensor(q, "q", ("batch", "n_q", self.d_model), dtype=W.dtype, device=W.device)
         check_tensor(k, "k", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
         check_tensor(v, "v", ("batch", "n_k", self.d_model), dims, dtype=W.dtype, device=W.device)
+        return dims
+
+    def forward(self, q, k, v, mask=None, need_weights=True, cache=None):
+        dims = self._check_inputs(q, k, v)
         if cache is not None and not callable(getattr(cache, "update", None)):
             raise ArgumentTypeError(f"cache must have an update(K_new, V_new) method, got {type(cache).__name__}")
         Q, K, V = self.project(q, k, v)  # (batch, n_heads, n_q or n_k, d_k)

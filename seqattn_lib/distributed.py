@@ -90,6 +90,14 @@ def _check_module(model) -> None:
         raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
+def _check_batches(batches) -> None:
+    if not isinstance(batches, list) or not batches:
+        raise ValueError(f"batches must be a non-empty list of (x, y) pairs, got {type(batches).__name__}")
+    bad = [type(b).__name__ for b in batches if not isinstance(b, tuple | list) or len(b) != 2]
+    if bad:
+        raise ValueError(f"batches must hold only (x, y) pairs, got a {bad[0]} in the list")
+
+
 def averaged_shard_gradients(model: nn.Module, x: torch.Tensor, y: torch.Tensor, world_size: int) -> list[torch.Tensor]:
     """What DDP computes, in one process: the gradient of each shard's mean loss, averaged over
     the ``world_size`` shards (one tensor per parameter). Leaves ``model``'s ``.grad`` as it was."""
@@ -116,8 +124,7 @@ def train_steps(model: nn.Module, batches: list, lr: float = 0.5, rank: int = 0,
         first backward pass (under DDP: already averaged over the ranks).
     """
     _check_module(model)
-    if not isinstance(batches, list) or not batches:
-        raise ValueError(f"batches must be a non-empty list of (x, y) pairs, got {type(batches).__name__}")
+    _check_batches(batches)
     lr = check_finite(lr, "lr", positive=True)
     check_positive_int(world_size, "world_size")
     check_int(rank, "rank", 0, world_size)

@@ -58,9 +58,10 @@ class HardAttention(nn.Module):
 
     def forward(self, q, k, v, mode: str | None = None):
         mode = self.mode if mode is None else _check_mode(mode)
-        dims = check_tensor(q, "q", ("batch", "n_q", self.attention.W_q.in_features), dtype="float")
-        check_tensor(k, "k", ("batch", "n_k", self.attention.W_k.in_features), dims, dtype="float")
-        check_tensor(v, "v", ("batch", "n_k", None), dims, dtype="float")
+        W = self.attention.W_q.weight
+        dims = check_tensor(q, "q", ("batch", "n_q", self.attention.W_q.in_features), dtype=W.dtype, device=W.device)
+        check_tensor(k, "k", ("batch", "n_k", self.attention.W_k.in_features), dims, dtype=W.dtype, device=W.device)
+        check_tensor(v, "v", ("batch", "n_k", None), dims, dtype=W.dtype, device=W.device)
         if k.dtype != q.dtype or v.dtype != q.dtype:
             raise ValueError(f"q, k, v must have the same dtype, got {q.dtype}, {k.dtype}, {v.dtype}")
         scores = self.attention.score(q, k)  # e: (batch, n_q, n_k)

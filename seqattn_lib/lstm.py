@@ -38,6 +38,13 @@ LSTM_GATES = ("i", "f", "g", "o")  # torch.nn.LSTM's stacking order
 GRU_GATES = ("r", "z", "n")  # torch.nn.GRU's stacking order
 
 
+def _pair(state: object, what: str) -> tuple:
+    """``state`` if it is a pair (tuple or list of two), else raise :class:`ArgumentTypeError`."""
+    if not isinstance(state, tuple | list) or len(state) != 2:
+        raise ArgumentTypeError(f"state must be a pair {what} of tensors, got {type(state).__name__}")
+    return state
+
+
 class _Cell(nn.Module):
     """Shared parts of the two cells: per-gate parameters and their torch layout."""
 
@@ -56,11 +63,11 @@ class _Cell(nn.Module):
         return {f"W_x{gate}": (self.d_h, self.d_in), f"W_h{gate}": (self.d_h, self.d_h), f"b_{gate}": (self.d_h,)}
 
     def _check(self, x: torch.Tensor, h: torch.Tensor, extra: dict[str, torch.Tensor]) -> None:
-        dims = {"d_in": self.d_in, "d_h": self.d_h}
-        check_tensor(x, "x", ("batch", "d_in"), dims, dtype="float")
-        check_tensor(h, "h", ("batch", "d_h"), dims, dtype="float")
+        dims, W = {"d_in": self.d_in, "d_h": self.d_h}, next(self.parameters())
+        check_tensor(x, "x", ("batch", "d_in"), dims, dtype=W.dtype, device=W.device)
+        check_tensor(h, "h", ("batch", "d_h"), dims, dtype=W.dtype, device=W.device)
         for name, t in extra.items():
-            check_tensor(t, name, ("batch", "d_h"), dims, dtype="float")
+            check_tensor(t, name, ("batch", "d_h"), dims, dtype=W.dtype, device=W.device)
 
     def stacked(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The weights in torch's layout: ``(weight_ih, weight_hh, bias_ih, bias_hh)``."""
@@ -108,7 +115,7 @@ class LSTMCell(_Cell):
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Args: x ``(batch, d_in)``; state ``(h, c)``, each ``(batch, d_h)``.
         Returns ``(h_t, c_t)``, each ``(batch, d_h)``."""
-        h, c = state
+        h, c = _pair(state, "(h, c)")
         self._check(x, h, {"c": c})
         i = torch.sigmoid(x @ self.W_xi.T + h @ self.W_hi.T + self.b_i)
         f = torch.sigmoid(x @ self.W_xf.T + h @ self.W_hf.T + self.b_f)
@@ -193,7 +200,8 @@ class _Recurrent(nn.Module):
         return x.new_zeros(self.n_layers, x.shape[1], self.d_h)
 
     def _check_state(self, s, name, batch):
-        check_tensor(s, name, (self.n_layers, batch, self.d_h), dtype="float")
+        W = next(self.parameters())
+        check_tensor(s, name, (self.n_layers, batch, self.d_h), dtype=W.dtype, device=W.device)
 
     @torch.no_grad()
     def load_torch(self, module: nn.RNNBase) -> _Recurrent:
@@ -240,7 +248,7 @@ class LSTM(_Recurrent):
         x = self._time_first(x)
         if state is None:
             state = (self._zeros(x), self._zeros(x))
-        h0, c0 = state
+        h0, c0 = _pair(state, "(h_0, c_0)")
         self._check_state(h0, "h_0", x.shape[1])
         self._check_state(c0, "c_0", x.shape[1])
         out, finals = self._run(x, [(h0[k], c0[k]) for k in range(self.n_layers)])

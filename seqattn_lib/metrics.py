@@ -13,7 +13,7 @@ from collections import Counter
 import torch
 import torch.nn.functional as F
 
-from .checks import check_ids, check_int, check_positive_int, check_str_list, check_tensor
+from .checks import ArgumentTypeError, check_ids, check_int, check_positive_int, check_str_list, check_tensor
 
 
 def _check_text_pairs(hypotheses, references) -> tuple[list[str], list[str]]:
@@ -156,7 +156,11 @@ def recall_at_1(scores: torch.Tensor, candidates) -> float:
     """
     dims = check_tensor(scores, "scores", ("n", "n_items"), dtype="float")
     if not isinstance(candidates, torch.Tensor):
-        candidates = torch.tensor(candidates)
+        try:
+            candidates = torch.tensor(candidates)
+        except (TypeError, ValueError, RuntimeError):  # a str, ragged lists, ...
+            what = type(candidates).__name__
+            raise ArgumentTypeError(f"candidates must be a tensor or nested lists of int ids, got {what}") from None
     check_tensor(candidates, "candidates", ("n", None), dims, dtype="int")
     check_ids(candidates, "candidates", dims["n_items"], "n_items")
     if candidates.shape[1] < 2:

@@ -57,6 +57,8 @@ import random
 import numpy as np
 import torch
 
+from .checks import ArgumentTypeError
+
 DEVICES = ("cpu", "cuda", "mps")
 
 
@@ -96,9 +98,11 @@ def set_threads(n: int | None = None) -> int:
         try:
             n = int(raw)
         except ValueError:
-            raise ValueError(f"SEQATTN_THREADS must be a positive integer, got {raw!r}") from None
+            n = 0
+        if n < 1:
+            raise ValueError(f"SEQATTN_THREADS must be a positive integer, got {raw!r}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"number of threads must be a positive integer, got {n!r}")
+        raise ValueError(f"n (the number of threads) must be a positive integer, got {n!r}")
     torch.set_num_threads(n)
     return torch.get_num_threads()
 
@@ -126,10 +130,10 @@ def seed_for(purpose: str) -> int:
     purposes give unrelated streams.
 
     Raises:
-        TypeError: if ``purpose`` is not a non-empty string.
+        ArgumentTypeError: (a ``TypeError`` and a ``ValueError``) if ``purpose`` is not a non-empty string.
     """
     if not isinstance(purpose, str) or not purpose:
-        raise TypeError(f"purpose must be a non-empty str, got {purpose!r}")
+        raise ArgumentTypeError(f"purpose must be a non-empty str, got {purpose!r}")
     digest = hashlib.sha256(f"{book_seed()}/{purpose}".encode()).digest()
     return int.from_bytes(digest[:8], "little") >> 1
 

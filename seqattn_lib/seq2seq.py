@@ -79,6 +79,7 @@ class Memory:
 
     def rows(self, index: torch.Tensor) -> Memory:
         """The memory of the examples ``index (k,)`` (for beams: the same example several times)."""
+        check_ids(index, "index", self.H.shape[0], "batch", spec=(None,))
         return Memory(self.H[index], self.mask[index], self.s_0[index])
 
 
@@ -156,6 +157,8 @@ class Seq2Seq(nn.Module):
 
         Returns ``(logits (batch, vocab), weights (batch, n_src) or None, state)``.
         """
+        if not isinstance(state, tuple | list) or len(state) != 2:
+            raise ArgumentTypeError(f"state must be the pair (memory, s) from start, got {type(state).__name__}")
         memory, s = state
         logits, s, a = self.decode(y, s, memory)
         return logits[:, -1], (None if a is None else a[:, -1]), (memory, s)

@@ -109,6 +109,10 @@ class FeedForward(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        W = self.linear1.weight
+        check_tensor(x, "x", dtype=W.dtype, device=W.device)
+        if x.dim() < 1 or x.shape[-1] != W.shape[1]:
+            raise ValueError(f"x must have shape (..., d_model={W.shape[1]}), got {tuple(x.shape)}")
         return self.linear2(self.dropout(F.relu(self.linear1(x))))
 
 
@@ -238,6 +242,7 @@ class KVCache:
 
     def rows(self, index: torch.Tensor) -> KVCache:
         """A cache holding the rows ``index (k,)`` of this one (for beam search)."""
+        check_ids(index, "index", None if self.K is None else self.K.shape[0], "batch", spec=(None,))
         kept = KVCache()
         if self.K is not None:
             kept.K, kept.V = self.K[index], self.V[index]
@@ -247,11 +252,11 @@ class KVCache:
 def kv_cache_update(K, V, K_new, V_new):
     """``(K, V)`` of shape ``(batch, n_heads, t, d_k)`` (or ``None``) plus new ones -> concatenated on time."""
     dims = check_tensor(K_new, "K_new", ("batch", "heads", "t_new", "d_k"), dtype="float")
-    check_tensor(V_new, "V_new", ("batch", "heads", "t_new", "d_k"), dims, dtype="float")
+    check_tensor(V_new, "V_new", ("batch", "heads", "t_new", "d_k"), dims, dtype=K_new.dtype, device=K_new.device)
     if K is None:
         return K_new, V_new
-    check_tensor(K, "K", ("batch", "heads", "t", "d_k"), dims, dtype="float")
-    check_tensor(V, "V", ("batch", "heads", "t", "d_k"), dims, dtype="float")
+    check_tensor(K, "K", ("batch", "heads", "t", "d_k"), dims, dtype=K_new.dtype, device=K_new.device)
+    check_tensor(V, "V", ("batch", "heads", "t", "d_k"), dims, dtype=K_new.dtype, device=K_new.device)
     return torch.cat([K, K_new], dim=2), torch.cat([V, V_new], dim=2)
 
 
@@ -346,6 +351,9 @@ class Transformer(nn.Module):
         Returns ``(logits (batch, tgt_vocab), weights (batch, n_x) or None, state)``; the
         weights are the last decoder layer's cross-attention, averaged over heads (eval mode).
         """
+        if not isinstance(state, tuple | list) or len(state) != 3:
+            raise ArgumentTypeError(f"state must be the triple (memory, src_mask, caches) that start returns, "
+                                    f"got {type(state).__name__}")
         memory, src_mask, caches = state
         logits = self.decode(y, memory, src_mask, caches)[:, -1]
         cross = self.decoder[-1].cross_weights  # (batch, n_heads, 1, n_x), None in training mode

