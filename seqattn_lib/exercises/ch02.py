@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import torch
 
+from ..attention import MultiHeadAttention
 from ..attention import masked_softmax as _masked_softmax
 from ..attention import scaled_dot_product_attention as _library_attention
 from . import CheckResult, ExerciseFailure, call, expect_close, expect_like, expect_same_gradients, run_checks
@@ -130,14 +131,19 @@ def check_scaled_dot_product_attention(fn: Callable) -> CheckResult:
     return run_checks("scaled_dot_product_attention", fn, [shapes_and_values, masked, heads, larger, gradients])
 
 
+def _mha(d_model, n_heads):
+    with torch.random.fork_rng(devices=[]):  # its weights are unused: leave the caller's random stream alone
+        return MultiHeadAttention(d_model, n_heads)
+
+
 def _split(x, n_heads):
-    b, n, d = x.shape
-    return x.view(b, n, n_heads, d // n_heads).transpose(1, 2)
+    """The library's split, the reference: ``(batch, n, d_model)`` -> ``(batch, n_heads, n, d_k)``."""
+    return _mha(x.shape[-1], n_heads).split_heads(x)
 
 
 def _merge(x):
-    b, h, n, d_k = x.shape
-    return x.transpose(1, 2).reshape(b, n, h * d_k)
+    """The library's merge, the reference: ``(batch, n_heads, n, d_k)`` -> ``(batch, n, d_model)``."""
+    return _mha(x.shape[1] * x.shape[-1], x.shape[1]).merge_heads(x)
 
 
 def check_split_heads(fn: Callable) -> CheckResult:
