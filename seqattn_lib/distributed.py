@@ -40,7 +40,7 @@ from .runtime import generator, reseed, set_threads
 from .transformer import GPT
 
 #: The tiny setting of chapter 7b: a character GPT small enough that a step takes milliseconds.
-MODEL = {"d_model": 32, "n_heads": 2, "n_layers": 2, "context": 32}
+MODEL = {"d_model": 32, "n_heads": 2, "n_layers": 2, "max_len": 32}
 
 
 def load_ids(n_chars: int = 20_000) -> tuple[torch.Tensor, Vocab]:

@@ -4,8 +4,8 @@ Introduced in chapter 4. Shapes are batch-first: ``src (batch, n_src)`` ids with
 ``src_lengths (batch,)``; ``tgt_in (batch, n_tgt)`` ids starting with ``<bos>``.
 
 * :class:`Encoder`: embedding + bidirectional GRU. Returns every position's output
-  ``H (batch, n_src, 2 d_hidden)`` (the attention memory) and a summary of the whole
-  source ``s_0 (batch, d_hidden)`` built from the last forward and first backward states.
+  ``H (batch, n_src, 2 d_h)`` (the attention memory) and a summary of the whole
+  source ``s_0 (batch, d_h)`` built from the last forward and first backward states.
 * :class:`Decoder`: no attention (Sutskever et al., 2014; Cho et al., 2014). The source
   reaches the decoder only through ``c = s_0``: the initial state and an extra input at
   every step. Everything about the source must fit in that one vector.
@@ -65,8 +65,8 @@ from .train import History, train
 
 @dataclass
 class Memory:
-    """What the encoder hands the decoder: ``H (batch, n_src, 2 d_hidden)``, bool
-    ``mask (batch, n_src)`` (True at real tokens) and ``s_0 (batch, d_hidden)``."""
+    """What the encoder hands the decoder: ``H (batch, n_src, 2 d_h)``, bool
+    ``mask (batch, n_src)`` (True at real tokens) and ``s_0 (batch, d_h)``."""
 
     H: torch.Tensor
     mask: torch.Tensor
@@ -90,13 +90,13 @@ class Encoder(nn.Module):
     final states are those at each sequence's true end.
     """
 
-    def __init__(self, vocab_size: int, d_emb: int, d_hidden: int):
+    def __init__(self, vocab_size: int, d_emb: int, d_h: int):
         super().__init__()
-        for value, name in ((vocab_size, "vocab_size"), (d_emb, "d_emb"), (d_hidden, "d_hidden")):
+        for value, name in ((vocab_size, "vocab_size"), (d_emb, "d_emb"), (d_h, "d_h")):
             check_positive_int(value, name)
         self.embed = nn.Embedding(vocab_size, d_emb, padding_idx=0)
-        self.rnn = nn.GRU(d_emb, d_hidden, batch_first=True, bidirectional=True)
-        self.bridge = nn.Linear(2 * d_hidden, d_hidden)
+        self.rnn = nn.GRU(d_emb, d_h, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * d_h, d_h)
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Memory:
         device = self.embed.weight.device
@@ -110,7 +110,7 @@ class Encoder(nn.Module):
         packed = nn.utils.rnn.pack_padded_sequence(
             self.embed(src), src_lengths.cpu(), batch_first=True, enforce_sorted=False
         )
-        out, h_n = self.rnn(packed)  # h_n: (2, batch, d_hidden): last forward, first backward
+        out, h_n = self.rnn(packed)  # h_n: (2, batch, d_h): last forward, first backward
         H, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
         s_0 = torch.tanh(self.bridge(torch.cat([h_n[0], h_n[1]], dim=-1)))
         return Memory(H, padding_mask(src_lengths, src.shape[1]), s_0)
@@ -120,30 +120,30 @@ class Seq2Seq(nn.Module):
     """Shared parts: the encoder, the target embedding and the decoder GRU.
 
     Args:
-        src_vocab, tgt_vocab: vocabulary sizes; d_emb: embedding size; d_hidden: GRU size.
+        src_vocab, tgt_vocab: vocabulary sizes; d_emb: embedding size; d_h: GRU size.
     """
 
-    def __init__(self, src_vocab: int, tgt_vocab: int, d_emb: int = 64, d_hidden: int = 128, d_in: int = 0):
+    def __init__(self, src_vocab: int, tgt_vocab: int, d_emb: int = 64, d_h: int = 128, d_in: int = 0):
         super().__init__()
         for value, name in (
             (src_vocab, "src_vocab"),
             (tgt_vocab, "tgt_vocab"),
             (d_emb, "d_emb"),
-            (d_hidden, "d_hidden"),
+            (d_h, "d_h"),
         ):
             check_positive_int(value, name)
         check_int(d_in, "d_in", 0)
-        self.d_hidden, self.tgt_vocab = d_hidden, tgt_vocab
-        self.encoder = Encoder(src_vocab, d_emb, d_hidden)
+        self.d_h, self.tgt_vocab = d_h, tgt_vocab
+        self.encoder = Encoder(src_vocab, d_emb, d_h)
         self.embed = nn.Embedding(tgt_vocab, d_emb, padding_idx=0)
-        self.rnn = nn.GRU(d_emb + d_in, d_hidden, batch_first=True)
+        self.rnn = nn.GRU(d_emb + d_in, d_h, batch_first=True)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Memory:
         """Run the encoder: see :class:`Encoder`."""
         return self.encoder(src, src_lengths)
 
     def init_state(self, memory: Memory) -> torch.Tensor:
-        """Decoder state before the first step: ``s_0 (batch, d_hidden)``."""
+        """Decoder state before the first step: ``s_0 (batch, d_h)``."""
         _check_memory(memory)
         return memory.s_0
 
@@ -176,15 +176,15 @@ class Seq2Seq(nn.Module):
         return self.decode(tgt_in, self.init_state(memory), memory)[0]
 
     def _check_step(self, y, state, memory) -> None:
-        """Check the arguments of ``decode``: ids ``y (batch, n)``, ``state (batch, d_hidden)``, ``memory``."""
+        """Check the arguments of ``decode``: ids ``y (batch, n)``, ``state (batch, d_h)``, ``memory``."""
         _check_memory(memory)
         H = memory.H
-        dims = check_tensor(H, "memory.H", ("batch", None, 2 * self.d_hidden), device=self.embed.weight.device)
+        dims = check_tensor(H, "memory.H", ("batch", None, 2 * self.d_h), device=self.embed.weight.device)
         check_ids(y, "y", self.embed.num_embeddings, "tgt_vocab", ("batch", "n"), dims, device=H.device)
-        check_tensor(state, "state", ("batch", self.d_hidden), dims, dtype=H.dtype, device=H.device)
+        check_tensor(state, "state", ("batch", self.d_h), dims, dtype=H.dtype, device=H.device)
 
     def _run(self, x, state) -> tuple[torch.Tensor, torch.Tensor]:
-        """The decoder GRU over inputs ``x (batch, n, d_in)`` from ``state (batch, d_hidden)``."""
+        """The decoder GRU over inputs ``x (batch, n, d_in)`` from ``state (batch, d_h)``."""
         s, s_last = self.rnn(x, state[None].contiguous())
         return s, s_last[0]
 
@@ -196,9 +196,9 @@ class Decoder(Seq2Seq):
     every step, and into the output layer: ``logits_t = W_o [s_t; c]``.
     """
 
-    def __init__(self, src_vocab: int, tgt_vocab: int, d_emb: int = 64, d_hidden: int = 128):
-        super().__init__(src_vocab, tgt_vocab, d_emb, d_hidden, d_in=d_hidden)
-        self.W_o = nn.Linear(2 * d_hidden, tgt_vocab)
+    def __init__(self, src_vocab: int, tgt_vocab: int, d_emb: int = 64, d_h: int = 128):
+        super().__init__(src_vocab, tgt_vocab, d_emb, d_h, d_in=d_h)
+        self.W_o = nn.Linear(2 * d_h, tgt_vocab)
 
     def decode(self, y: torch.Tensor, state: torch.Tensor, memory: Memory):
         """Run over ``y (batch, n)`` from ``state``: ``(logits (batch, n, vocab), state, None)``."""
@@ -221,29 +221,29 @@ class AttentionDecoder(Seq2Seq):
         src_vocab: int,
         tgt_vocab: int,
         d_emb: int = 64,
-        d_hidden: int = 128,
+        d_h: int = 128,
         score: str = "additive",
         d_attention: int = 64,
     ):
-        super().__init__(src_vocab, tgt_vocab, d_emb, d_hidden)
+        super().__init__(src_vocab, tgt_vocab, d_emb, d_h)
         if score not in ("additive", "multiplicative"):
             raise ValueError(f"score must be 'additive' or 'multiplicative', got {score!r}")
         self.score = score
         if score == "additive":
-            self.attention = AdditiveAttention(d_hidden, 2 * d_hidden, check_positive_int(d_attention, "d_attention"))
+            self.attention = AdditiveAttention(d_h, 2 * d_h, check_positive_int(d_attention, "d_attention"))
         else:
-            self.W_a = nn.Linear(2 * d_hidden, d_hidden, bias=False)
-        self.W_c = nn.Linear(3 * d_hidden, d_hidden)
-        self.W_o = nn.Linear(d_hidden, tgt_vocab)
+            self.W_a = nn.Linear(2 * d_h, d_h, bias=False)
+        self.W_c = nn.Linear(3 * d_h, d_h)
+        self.W_o = nn.Linear(d_h, tgt_vocab)
 
     def attend(self, s: torch.Tensor, memory: Memory) -> tuple[torch.Tensor, torch.Tensor]:
-        """Attend from queries ``s (batch, n, d_hidden)``.
+        """Attend from queries ``s (batch, n, d_h)``.
 
-        Returns contexts ``c (batch, n, 2 d_hidden)`` and weights ``a (batch, n, n_src)``.
+        Returns contexts ``c (batch, n, 2 d_h)`` and weights ``a (batch, n, n_src)``.
         """
         _check_memory(memory)
         H = memory.H
-        check_tensor(s, "s", (H.shape[0], None, self.d_hidden), dtype=H.dtype, device=H.device)
+        check_tensor(s, "s", (H.shape[0], None, self.d_h), dtype=H.dtype, device=H.device)
         mask = memory.mask[:, None, :]  # (batch, 1, n_src): every query sees the real tokens
         if self.score == "additive":
             return self.attention(s, memory.H, memory.H, mask)
@@ -252,7 +252,7 @@ class AttentionDecoder(Seq2Seq):
     def decode(self, y: torch.Tensor, state: torch.Tensor, memory: Memory):
         """Run over ``y (batch, n)`` from ``state``.
 
-        Returns ``(logits (batch, n, vocab), state (batch, d_hidden), weights (batch, n, n_src))``.
+        Returns ``(logits (batch, n, vocab), state (batch, d_h), weights (batch, n, n_src))``.
         """
         self._check_step(y, state, memory)
         s, state = self._run(self.embed(y), state)

@@ -405,13 +405,13 @@ class GPT(nn.Module):
     only the new tokens and continues the cached ones.
     """
 
-    def __init__(self, vocab_size, d_model=128, n_heads=4, n_layers=4, context=64, d_ff=None, dropout=0.0):
+    def __init__(self, vocab_size, d_model=128, n_heads=4, n_layers=4, max_len=64, d_ff=None, dropout=0.0):
         super().__init__()
-        for value, name in ((vocab_size, "vocab_size"), (n_layers, "n_layers"), (context, "context")):
+        for value, name in ((vocab_size, "vocab_size"), (n_layers, "n_layers"), (max_len, "max_len")):
             check_positive_int(value, name)
-        self.context = context
+        self.max_len = max_len
         self.tok_embed = nn.Embedding(vocab_size, d_model)
-        self.pos = PositionalEncoding(d_model, context, "learned")
+        self.pos = PositionalEncoding(d_model, max_len, "learned")
         self.blocks = nn.ModuleList(
             EncoderLayer(d_model, n_heads, d_ff or 4 * d_model, dropout, norm_first=True) for _ in range(n_layers)
         )
@@ -443,7 +443,7 @@ def generate(model: GPT, idx: torch.Tensor, n_new: int, temperature: float = 1.0
     ``temperature=0`` picks the most likely token (greedy); otherwise the logits are
     divided by ``temperature`` and, with ``top_k``, all but the ``k`` largest are dropped
     before sampling. With ``use_cache`` each step feeds only the newest token; once the
-    sequence fills the model's context, the window slides and is encoded afresh.
+    sequence fills the model's ``max_len`` positions, the window slides and is encoded afresh.
     """
     if not isinstance(model, GPT):
         raise ArgumentTypeError(f"model must be a GPT, got {type(model).__name__}")
@@ -457,9 +457,9 @@ def generate(model: GPT, idx: torch.Tensor, n_new: int, temperature: float = 1.0
     model.eval()
     caches, feed = None, idx
     for _ in range(n_new):
-        if not use_cache or caches is None or len(caches[0]) + 1 > model.context:
+        if not use_cache or caches is None or len(caches[0]) + 1 > model.max_len:
             caches = model.new_caches() if use_cache else None
-            feed = idx[:, -model.context:]
+            feed = idx[:, -model.max_len:]
         logits = model(feed, caches)[:, -1]  # (batch, vocab_size)
         if temperature == 0:
             nxt = logits.argmax(-1, keepdim=True)

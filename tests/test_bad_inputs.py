@@ -165,7 +165,7 @@ S2S_SIZES = {
     "src_vocab": lambda v: seq2seq.AttentionDecoder(v, V_TGT, 4, 4),
     "tgt_vocab": lambda v: seq2seq.Decoder(V_SRC, v, 4, 4),
     "d_emb": lambda v: seq2seq.Decoder(V_SRC, V_TGT, v, 4),
-    "d_hidden": lambda v: seq2seq.AttentionDecoder(V_SRC, V_TGT, 4, v),
+    "d_h": lambda v: seq2seq.AttentionDecoder(V_SRC, V_TGT, 4, v),
     "d_attention": lambda v: seq2seq.AttentionDecoder(V_SRC, V_TGT, 4, 4, d_attention=v),
     "vocab_size": lambda v: seq2seq.Encoder(v, 4, 4),
     "max_len": lambda v: seq2seq.greedy_decode(S2S[0], SRC, LENGTHS, BOS, EOS, max_len=v),
@@ -1118,14 +1118,14 @@ DIGITS_SIZES = {
 @few
 @given(
     bad_fraction=st.one_of(NOT_FINITE, st.floats(1, 9), st.floats(-9, 0)),
-    seed=NOT_AN_INT,
+    bad_generator=NOT_A_GENERATOR,
     bad_digits=st.one_of(st.lists(st.integers(10, 99), min_size=1, max_size=2), st.just("314"), st.just([1.0])),
 )
-def test_split_digits_and_caption(bad_fraction, seed, bad_digits):
+def test_split_digits_and_caption(bad_fraction, bad_generator, bad_digits):
     with refused("test_fraction"):
         digits.split_digits(10, bad_fraction)
-    with refused("seed"):
-        digits.split_digits(10, 0.3, seed)
+    with refused("generator"):
+        digits.split_digits(10, 0.3, bad_generator)
     with refused("digits"):
         digits.caption(bad_digits)
 
@@ -1150,12 +1150,12 @@ SESSIONS_SIZES = {
     bad_p=st.one_of(NOT_FINITE, st.floats(1.001, 5), st.floats(-5, -0.001)),
 )
 def test_simulate_sessions(n_users, length, m, n_categories, p_follow, bad_p):
-    s = sessions.simulate_sessions(n_users, length, m * n_categories, n_categories, p_follow, seed=0)
+    s = sessions.simulate_sessions(n_users, length, m * n_categories, n_categories, p_follow, torch.Generator())
     assert s.items.shape == (n_users, length) and 1 <= s.items.min() and s.items.max() <= m * n_categories
     with refused("p_follow"):
         sessions.simulate_sessions(n_users, length, p_follow=bad_p)
-    with refused("seed"):
-        sessions.simulate_sessions(n_users, length, seed=1.5)
+    with refused("generator"):
+        sessions.simulate_sessions(n_users, length, generator=1.5)
     with refused("items"):
         sessions.Sessions(s.items.float(), s.category, s.next_category)
 
@@ -1276,11 +1276,11 @@ MODEL_SIZES = {
     "src_vocab": lambda v: transformer.Transformer(v, 5),
     "n_dec": lambda v: transformer.Transformer(5, 5, n_dec=v),
     "n_layers": lambda v: transformer.GPT(5, n_layers=v),
-    "context": lambda v: transformer.GPT(5, context=v),
+    "max_len": lambda v: transformer.GPT(5, max_len=v),
     "d_h": lambda v: lstm.LSTM(3, v),
     "d_in": lambda v: lstm.GRUCell(v, 4),
 }
-GPT_MODEL = transformer.GPT(7, 8, 2, 1, context=6).eval()
+GPT_MODEL = transformer.GPT(7, 8, 2, 1, max_len=6).eval()
 TRANSFORMER = transformer.Transformer(7, 6, d_model=8, n_heads=2, d_ff=8, n_enc=1, n_dec=1, max_len=12).eval()
 
 

@@ -11,7 +11,7 @@ def test_load_digit_images():
 
 
 def test_split_is_disjoint_and_complete():
-    train, test = split_digits(100, test_fraction=0.3, seed=1)
+    train, test = split_digits(100, test_fraction=0.3, generator=torch.Generator().manual_seed(1))
     assert len(test) == 30 and len(train) == 70
     assert set(train.tolist()).isdisjoint(test.tolist())
     assert sorted(train.tolist() + test.tolist()) == list(range(100))

@@ -208,7 +208,7 @@ def test_char_lm(device, cell):
 def test_seq2seq_attention_decoder(device):
     """The RNN encoder-decoder: embedding, packed bidirectional GRU, additive attention."""
     torch.manual_seed(0)
-    model = AttentionDecoder(13, 11, d_emb=6, d_hidden=8, d_attention=8)
+    model = AttentionDecoder(13, 11, d_emb=6, d_h=8, d_attention=8)
     src = _ids(3, 6, 13, seed=1)
     lengths = torch.tensor([6, 3, 1])
     src[1, 3:] = src[2, 1:] = 0
@@ -265,7 +265,7 @@ def test_transformer_cached_decoding(device):
 
 def _gpt() -> GPT:
     torch.manual_seed(0)
-    return GPT(11, d_model=16, n_heads=4, n_layers=2, context=12).eval()
+    return GPT(11, d_model=16, n_heads=4, n_layers=2, max_len=12).eval()
 
 
 def test_gpt(device):

@@ -138,7 +138,7 @@ def test_fit_lowers_the_loss_and_rejects_other_models():
 
     task = load_task("dates", n_dates=200)
     torch.manual_seed(0)
-    model = AttentionDecoder(len(task.src_vocab), len(task.tgt_vocab), d_emb=8, d_hidden=16)
+    model = AttentionDecoder(len(task.src_vocab), len(task.tgt_vocab), d_emb=8, d_h=16)
     before = seq2seq_loss(model, task.batch(task.train[:64])).item()
     history = fit(model, task, steps=30, lr=1e-2, verbose=False)
     assert not model.training and history.cpu_seconds > 0 and history.steps == 30

@@ -62,7 +62,7 @@ def test_sinusoidal_encoding_values_and_errors():
 
 def test_causal_lm_does_not_look_ahead():
     torch.manual_seed(0)
-    model = GPT(30, 32, 4, 2, context=16).eval()
+    model = GPT(30, 32, 4, 2, max_len=16).eval()
     x = torch.randint(30, (2, 12))
     x2 = x.clone()
     x2[:, 7:] = torch.randint(30, (2, 5))
@@ -101,7 +101,7 @@ def test_kv_cache_update_and_errors():
 @pytest.mark.parametrize("n_new", [10, 25])  # 25 runs past the context of 16 (sliding window)
 def test_cached_and_uncached_generation_agree(n_new):
     torch.manual_seed(0)
-    model = GPT(25, 32, 4, 2, context=16)
+    model = GPT(25, 32, 4, 2, max_len=16)
     idx = torch.randint(25, (3, 4))
     greedy_cached = generate(model, idx, n_new, temperature=0, use_cache=True)
     greedy_plain = generate(model, idx, n_new, temperature=0, use_cache=False)
@@ -116,7 +116,7 @@ def test_cached_and_uncached_generation_agree(n_new):
 
 def test_cached_logits_equal_full_forward():
     torch.manual_seed(0)
-    model = GPT(25, 32, 4, 2, context=16).eval()
+    model = GPT(25, 32, 4, 2, max_len=16).eval()
     idx = torch.randint(25, (2, 10))
     with torch.no_grad():
         full = model(idx)
@@ -127,7 +127,7 @@ def test_cached_logits_equal_full_forward():
 
 def test_top_k_one_is_greedy_and_bad_args():
     torch.manual_seed(0)
-    model = GPT(25, 32, 4, 1, context=16)
+    model = GPT(25, 32, 4, 1, max_len=16)
     idx = torch.randint(25, (2, 3))
     assert torch.equal(generate(model, idx, 6, temperature=1.0, top_k=1), generate(model, idx, 6, temperature=0))
     with pytest.raises(ValueError, match="temperature"):
@@ -176,7 +176,7 @@ def test_lm_loss_serves_gpt_as_well_as_charlm():
     from seqattn_lib.rnn import lm_loss
 
     torch.manual_seed(0)
-    model = GPT(12, 16, 2, 1, context=8)
+    model = GPT(12, 16, 2, 1, max_len=8)
     x, y = torch.randint(12, (3, 8)), torch.randint(12, (3, 8))
     expected = torch.nn.functional.cross_entropy(model(x).reshape(-1, 12), y.reshape(-1))
     assert torch.allclose(lm_loss(model, (x, y)), expected)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from .. import runtime
 from ..checks import check_finite, check_generator, check_int, check_positive_int, check_tensor
-from ..runtime import seed_for
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -33,22 +33,21 @@ def load_digit_images() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def split_digits(
-    n_images: int, test_fraction: float = 0.3, seed: int | None = None
+    n_images: int, test_fraction: float = 0.3, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Shuffle ``range(n_images)`` and cut it into train and test indices.
 
-    ``seed`` ``None`` derives the shuffle from ``SEQATTN_SEED``.
+    ``generator`` ``None`` derives the shuffle from ``SEQATTN_SEED``.
 
     Returns:
         ``(train_idx, test_idx)``: int64 tensors with no index in common.
     """
     check_positive_int(n_images, "n_images")
-    if seed is not None:
-        check_int(seed, "seed")
+    check_generator(generator)
     if not 0 < check_finite(test_fraction, "test_fraction") < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
-    seed = seed_for("split_digits") if seed is None else seed
-    order = torch.randperm(n_images, generator=torch.Generator().manual_seed(seed))
+    generator = generator if generator is not None else runtime.generator("split_digits")
+    order = torch.randperm(n_images, generator=generator)
     n_test = max(1, int(round(n_images * test_fraction)))
     return order[n_test:], order[:n_test]
 

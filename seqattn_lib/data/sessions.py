@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..checks import check_finite, check_int, check_positive_int, check_tensor
-from ..runtime import seed_for
+from .. import runtime
+from ..checks import check_finite, check_generator, check_positive_int, check_tensor
 
 
 @dataclass
@@ -42,21 +42,20 @@ def simulate_sessions(
     n_items: int = 100,
     n_categories: int = 10,
     p_follow: float = 0.8,
-    seed: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> Sessions:
     """Draw ``n_users`` sessions of ``length`` items each (see the module docstring).
 
-    ``seed`` ``None`` derives the draw from ``SEQATTN_SEED``.
+    ``generator`` ``None`` derives the draw from ``SEQATTN_SEED``.
     """
     for value, name in ((n_users, "n_users"), (length, "length"), (n_items, "n_items"), (n_categories, "n_categories")):
         check_positive_int(value, name)
     if n_items % n_categories != 0:
         raise ValueError(f"n_items ({n_items}) must be a multiple of n_categories ({n_categories})")
-    if seed is not None:
-        check_int(seed, "seed")
+    check_generator(generator)
     if not 0.0 <= check_finite(p_follow, "p_follow") <= 1.0:
         raise ValueError(f"p_follow must be in [0, 1], got {p_follow!r}")
-    g = torch.Generator().manual_seed(seed_for("simulate_sessions") if seed is None else seed)
+    g = generator if generator is not None else runtime.generator("simulate_sessions")
     m = n_items // n_categories
     order = torch.randperm(n_categories, generator=g)
     next_category = torch.empty(n_categories, dtype=torch.int64)

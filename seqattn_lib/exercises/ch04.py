@@ -114,18 +114,18 @@ def check_length_normalised_score(fn) -> bool:
 def check_encoder_memory(fn) -> bool:
     """Check ``fn(lstm, x) -> (H, (h_n, c_n))`` for a batch-first ``nn.LSTM`` and ``x (batch, n, d_in)``.
 
-    An attention decoder needs ``H (batch, n, d_hidden)``, the output at *every* source
+    An attention decoder needs ``H (batch, n, d_h)``, the output at *every* source
     position, and a recurrent decoder started from the encoder needs the whole final
-    state: both ``h_n`` and the cell state ``c_n``, each ``(num_layers, batch, d_hidden)``.
+    state: both ``h_n`` and the cell state ``c_n``, each ``(num_layers, batch, d_h)``.
     """
-    def setup(num_layers, batch, n, d_in, d_hidden, seed):
+    def setup(num_layers, batch, n, d_in, d_h, seed):
         torch.manual_seed(seed)
-        lstm = nn.LSTM(d_in, d_hidden, num_layers=num_layers, batch_first=True)
+        lstm = nn.LSTM(d_in, d_h, num_layers=num_layers, batch_first=True)
         x = torch.randn(batch, n, d_in, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
             return lstm, x, lstm(x)
 
-    configs = [(1, 2, 7, 3, 5, 0), (3, 4, 9, 6, 4, 1)]  # (num_layers, batch, n, d_in, d_hidden, seed)
+    configs = [(1, 2, 7, 3, 5, 0), (3, 4, 9, 6, 4, 1)]  # (num_layers, batch, n, d_in, d_h, seed)
 
     def result(f, lstm, x):
         with torch.no_grad():
@@ -151,7 +151,7 @@ def check_encoder_memory(fn) -> bool:
             _, state = result(f, lstm, x)
             if not isinstance(state, tuple) or len(state) != 2:
                 raise ExerciseFailure("the state should be the pair (h_n, c_n): an LSTM's state includes its cells")
-            layers = f"{config[0]} layer(s), so (num_layers, batch, d_hidden) = {tuple(h_ref.shape)}"
+            layers = f"{config[0]} layer(s), so (num_layers, batch, d_h) = {tuple(h_ref.shape)}"
             expect_close(state[0], h_ref, f"h_n ({layers})")
             expect_close(state[1], c_ref, f"c_n, the cell state ({layers})")
 
