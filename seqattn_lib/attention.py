@@ -35,13 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import ArgumentTypeError, check_int, check_positive_int, check_tensor
-
-
-def _check_dropout(p: object, name: str = "dropout_p") -> float:
-    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), got {p!r}")
-    return float(p)
+from .checks import ArgumentTypeError, check_int, check_positive_int, check_probability, check_tensor
 
 
 def _check_mask(mask: torch.Tensor, scores_shape: tuple[int, ...], what: str = "(..., n_q, n_k)") -> None:
@@ -179,7 +173,7 @@ def scaled_dot_product_attention(
         ``(output, weights)``: ``(..., n_q, d_v)`` and ``(..., n_q, n_k)``.
     """
     _check_qkv(q, k, v, mask)
-    dropout_p = _check_dropout(dropout_p)
+    dropout_p = check_probability(dropout_p, "dropout_p")
     scores = q @ k.transpose(-2, -1)  # (..., n_q, n_k)
     if scale:
         scores = scores / math.sqrt(q.shape[-1])
@@ -230,7 +224,7 @@ class AdditiveAttention(nn.Module):
         super().__init__()
         for value, name in ((d_q, "d_q"), (d_k, "d_k"), (d_hidden, "d_hidden")):
             check_positive_int(value, name)
-        self.dropout = _check_dropout(dropout, "dropout")
+        self.dropout = check_probability(dropout, "dropout")
         self.W_q = nn.Linear(d_q, d_hidden, bias=False)
         self.W_k = nn.Linear(d_k, d_hidden, bias=False)
         self.w_v = nn.Linear(d_hidden, 1, bias=False)
@@ -264,7 +258,7 @@ class BilinearAttention(nn.Module):
         super().__init__()
         check_positive_int(d_q, "d_q")
         check_positive_int(d_k, "d_k")
-        self.dropout = _check_dropout(dropout, "dropout")
+        self.dropout = check_probability(dropout, "dropout")
         self.W_a = nn.Parameter(torch.empty(d_q, d_k))
         nn.init.xavier_uniform_(self.W_a)
 
@@ -295,7 +289,7 @@ class DotProductAttention(nn.Module):
         if not isinstance(scaled, bool):
             raise ValueError(f"scaled must be True or False, got {scaled!r}")
         self.scaled = scaled
-        self.dropout = _check_dropout(dropout, "dropout")
+        self.dropout = check_probability(dropout, "dropout")
 
     def forward(self, q, k, v, mask=None):
         p = self.dropout if self.training else 0.0
@@ -309,7 +303,9 @@ class AttentionPooling(nn.Module):
     ``u^T x_j / sqrt(d)`` (``score="scaled_dot"``) or the additive score of
     :class:`AdditiveAttention` (``score="additive"``, hidden size ``d_hidden``, default ``d``).
     The query starts at zero (with the scaled dot product the first weights are then
-    uniform: pooling starts as the mean of the real positions).
+    uniform: pooling starts as the mean of the real positions). ``score="mean"`` keeps the
+    query at zero for good (a buffer, not a parameter): every real position scores the
+    same, and pooling is the plain mean, the baseline attention pooling is measured against.
 
     ``forward(x, mask=None)``: ``x (batch, n, d)``, ``mask (batch, n)`` bool, ``True`` at
     real positions. Returns ``(c (batch, d), a (batch, n))``.
@@ -318,12 +314,15 @@ class AttentionPooling(nn.Module):
     def __init__(self, d: int, score: str = "scaled_dot", d_hidden: int | None = None):
         super().__init__()
         self.d = check_positive_int(d, "d")
-        if score not in ("scaled_dot", "additive"):
-            raise ValueError(f"score must be 'scaled_dot' or 'additive', got {score!r}")
-        if score == "scaled_dot" and d_hidden is not None:
+        if score not in ("scaled_dot", "additive", "mean"):
+            raise ValueError(f"score must be 'scaled_dot', 'additive' or 'mean', got {score!r}")
+        if score != "additive" and d_hidden is not None:
             raise ValueError("d_hidden is only used with score='additive'")
         self.attention = AdditiveAttention(d, d, d if d_hidden is None else d_hidden) if score == "additive" else None
-        self.query = nn.Parameter(torch.zeros(1, 1, d))  # u
+        if score == "mean":
+            self.register_buffer("query", torch.zeros(1, 1, d))  # u = 0 for good: equal scores
+        else:
+            self.query = nn.Parameter(torch.zeros(1, 1, d))  # u
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         dims = check_tensor(x, "x", ("batch", "n", self.d), dtype=self.query.dtype, device=self.query.device)
@@ -376,7 +375,7 @@ class MultiHeadAttention(nn.Module):
         if d_model % n_heads != 0:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
-        self.dropout = _check_dropout(dropout, "dropout")
+        self.dropout = check_probability(dropout, "dropout")
         self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * d_model)) if bias else None
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)

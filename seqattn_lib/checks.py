@@ -120,6 +120,20 @@ def check_int(value: object, name: str, low: int | None = None, high: int | None
     return value
 
 
+def check_probability(value: object, name: str) -> float:
+    """Return ``value`` as a float if it is a number in ``[0, 1)`` (a dropout rate), else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_module(model: object, name: str = "model") -> torch.nn.Module:
+    """Return ``model`` if it is a ``torch.nn.Module``, else raise :class:`ArgumentTypeError`."""
+    if not isinstance(model, torch.nn.Module):
+        raise ArgumentTypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
 def check_finite(value: object, name: str, positive: bool = False) -> float:
     """Return ``value`` as a float if it is a finite real number (``> 0`` with ``positive``), else raise ``ValueError``.
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .checks import ArgumentTypeError, check_finite, check_int, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_finite, check_int, check_module, check_positive_int, check_tensor
 from .data.shakespeare import list_plays, lm_batch, play_text
 from .data.vocab import Vocab
 from .rnn import lm_loss
@@ -85,11 +85,6 @@ def shard(x: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
     return x[rank * size:(rank + 1) * size]
 
 
-def _check_module(model) -> None:
-    if not isinstance(model, nn.Module):
-        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-
 def _check_batches(batches) -> None:
     if not isinstance(batches, list) or not batches:
         raise ValueError(f"batches must be a non-empty list of (x, y) pairs, got {type(batches).__name__}")
@@ -101,7 +96,7 @@ def _check_batches(batches) -> None:
 def averaged_shard_gradients(model: nn.Module, x: torch.Tensor, y: torch.Tensor, world_size: int) -> list[torch.Tensor]:
     """What DDP computes, in one process: the gradient of each shard's mean loss, averaged over
     the ``world_size`` shards (one tensor per parameter). Leaves ``model``'s ``.grad`` as it was."""
-    _check_module(model)
+    check_module(model)
     check_positive_int(world_size, "world_size")
     params = [p for p in model.parameters() if p.requires_grad]
     total = [torch.zeros_like(p) for p in params]
@@ -123,7 +118,7 @@ def train_steps(model: nn.Module, batches: list, lr: float = 0.5, rank: int = 0,
         loss per step, the wall time of each step, and the parameters' ``.grad`` after the
         first backward pass (under DDP: already averaged over the ranks).
     """
-    _check_module(model)
+    check_module(model)
     _check_batches(batches)
     lr = check_finite(lr, "lr", positive=True)
     check_positive_int(world_size, "world_size")

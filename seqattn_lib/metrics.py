@@ -1,7 +1,8 @@
 """Evaluation metrics shared by the chapters: every metric the book reports is defined here.
 
-Introduced in chapter 1 (perplexity); chapter 2 adds accuracy, chapter 4 exact match,
-BLEU and chrF, chapter 6 sequence accuracy (captioning), MAE and RMSE (forecasting), ROUGE-n
+Introduced in chapter 1 (perplexity); chapter 2 adds accuracy (and binary accuracy for one
+logit), chapter 4 exact match, BLEU and chrF, chapter 6 sequence and token accuracy
+(captioning), MAE and RMSE (forecasting), ROUGE-n
 (summarisation), recall@1 (dialogue) and hit rate@k (recommendation).
 """
 
@@ -60,6 +61,31 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int | No
         keep = targets != ignore_index
         return float(correct[keep].float().mean()) if keep.any() else float("nan")
     return float(correct.float().mean())
+
+
+def binary_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """Fraction of positions where the sign of a one-logit binary classifier is right:
+    ``logits > 0`` (probability above 1/2) predicts class 1.
+
+    Args:
+        logits: ``(...)`` float scores, one per example.
+        targets: ``(...)`` 0/1 labels, int or float, same shape.
+    """
+    check_tensor(logits, "logits", dtype="float")
+    check_tensor(targets, "targets", tuple(logits.shape), device=logits.device)
+    if logits.numel() == 0 or not ((targets == 0) | (targets == 1)).all():
+        raise ValueError("targets must be a non-empty tensor of 0/1 labels")
+    return float(((logits > 0) == (targets == 1)).float().mean())
+
+
+def token_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Fraction of positions of ``pred (batch, length)`` equal to ``target (batch, length)``
+    (int ids); :func:`sequence_accuracy` asks instead for whole rows."""
+    dims = check_tensor(pred, "pred", ("batch", "length"), dtype="int")
+    check_tensor(target, "target", ("batch", "length"), dims, dtype="int", device=pred.device)
+    if pred.numel() == 0:
+        raise ValueError("pred and target must hold at least one position")
+    return float((pred == target).float().mean())
 
 
 def exact_match(hypotheses: list[str], references: list[str]) -> torch.Tensor:
@@ -184,3 +210,27 @@ def hit_rate_at_k(scores: torch.Tensor, targets: torch.Tensor, k: int = 10) -> f
         raise ValueError(f"k ({k}) must be at most n_items ({dims['n_items']})")
     top = scores.topk(k, dim=-1).indices  # (batch, k)
     return float((top == targets[:, None]).any(-1).float().mean())
+
+
+def detection_delay(alarm: torch.Tensor, change_at: int) -> tuple[int, float]:
+    """How a change detector did on a stream whose change point is known (chapter 6, text monitoring).
+
+    An alert is raised where the alarm switches on (``alarm[t]`` and not ``alarm[t - 1]``,
+    or ``alarm[0]``), so a run of consecutive alarmed steps is one alert.
+
+    Args:
+        alarm: ``(n,)`` bool, ``True`` where the detector is in alarm after item ``t``.
+        change_at: index of the first changed item, in ``[0, n]`` (``n``: no change in the stream).
+
+    Returns:
+        ``(false_alarms, delay)``: the number of alerts raised before ``change_at``, and
+        ``t - change_at`` for the first ``t >= change_at`` in alarm (0 if an alarm is already on
+        at the change), or ``math.inf`` if there is none.
+    """
+    dims = check_tensor(alarm, "alarm", ("n",), dtype="bool")
+    check_int(change_at, "change_at", 0, dims["n"] + 1)
+    raised = alarm.clone()
+    raised[1:] &= ~alarm[:-1]  # True where an alert starts
+    false_alarms = int(raised[:change_at].sum())
+    after = torch.nonzero(alarm[change_at:]).flatten()
+    return false_alarms, (int(after[0]) if len(after) else math.inf)

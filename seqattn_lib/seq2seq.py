@@ -22,6 +22,8 @@ Introduced in chapter 4. Shapes are batch-first: ``src (batch, n_src)`` ids with
   target at once and attends for all steps in one call.)
 * :func:`seq2seq_loss` and :func:`fit`, chapter 4's training recipe (chapter 5 reuses it
   for its comparison).
+* :func:`ctc_greedy_decode`: best-path decoding of a CTC model (chapter 6), which labels
+  every frame instead of decoding step by step.
 * :func:`greedy_decode`, :func:`beam_search` (length-normalised scores) and
   :func:`sequence_log_prob` (:func:`translate`: greedy decoding of source strings;
   :func:`correct_translations`: their exact match with the references): one
@@ -471,3 +473,27 @@ def beam_search(
     finished.append((float(length_normalised_score(torch.tensor(lp), torch.tensor(len(greedy) + 1), alpha)), greedy))
     best_score, best = max(finished, key=lambda f: f[0])
     return best, best_score
+
+
+def ctc_greedy_decode(log_probs: torch.Tensor, lengths: torch.Tensor, blank: int = 0) -> list[list[int]]:
+    """Best-path decoding for a CTC model (Graves et al., 2006), which labels every input frame
+    instead of decoding step by step: take the most probable label of each frame, merge runs
+    of the same label, then drop the blanks. A blank between two runs keeps them apart, so
+    ``3 3 0 3`` gives ``[3, 3]``.
+
+    Args:
+        log_probs: ``(batch, T, n_labels)`` per-frame scores (log-probabilities or logits).
+        lengths: ``(batch,)`` int, the real frames of each row (the rest is padding).
+        blank: the blank label.
+
+    Returns:
+        ``batch`` lists of labels (ints, without blanks).
+    """
+    dims = check_tensor(log_probs, "log_probs", ("batch", "T", "n_labels"), dtype="float")
+    check_tensor(lengths, "lengths", ("batch",), dims, dtype="int")
+    if ((lengths < 0) | (lengths > dims["T"])).any():
+        raise ValueError(f"lengths must be in [0, T={dims['T']}], got {lengths.tolist()}")
+    check_int(blank, "blank", 0, dims["n_labels"])
+    best = log_probs.argmax(-1).cpu()  # (batch, T)
+    return [[int(label) for label in torch.unique_consecutive(row[:n]) if label != blank]
+            for row, n in zip(best, lengths.tolist())]

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import MultiHeadAttention, _check_dropout, causal_mask, padding_mask
+from .attention import MultiHeadAttention, causal_mask, padding_mask
 from .checks import (
     ArgumentTypeError,
     check_finite,
@@ -34,6 +34,7 @@ from .checks import (
     check_ids,
     check_int,
     check_positive_int,
+    check_probability,
     check_tensor,
 )
 from .data.translation import TranslationTask
@@ -103,7 +104,7 @@ class FeedForward(nn.Module):
         super().__init__()
         check_positive_int(d_model, "d_model")
         check_positive_int(d_ff, "d_ff")
-        _check_dropout(dropout, "dropout")
+        check_probability(dropout, "dropout")
         self.linear1 = nn.Linear(d_model, d_ff)  # W_1, b_1
         self.linear2 = nn.Linear(d_ff, d_model)  # W_2, b_2
         self.dropout = nn.Dropout(dropout)

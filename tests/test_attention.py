@@ -321,6 +321,17 @@ def test_attention_pooling_starts_as_the_mean_and_ignores_padding(score):
         torch.testing.assert_close(c, expected[:, 0])
 
 
+def test_mean_pooling_is_attention_pooling_with_equal_scores():
+    pool = AttentionPooling(4, "mean")
+    assert list(pool.parameters()) == [] and torch.equal(pool.query, torch.zeros(1, 1, 4))
+    x, lengths = torch.randn(3, 5, 4), torch.tensor([5, 2, 1])
+    c, a = pool(x, padding_mask(lengths, 5))
+    torch.testing.assert_close(a, padding_mask(lengths, 5).float() / lengths[:, None])
+    torch.testing.assert_close(c, torch.stack([x[i, :n].mean(0) for i, n in enumerate(lengths.tolist())]))
+    with pytest.raises(ValueError, match="d_hidden"):
+        AttentionPooling(4, "mean", d_hidden=3)
+
+
 def test_attention_pooling_errors():
     with pytest.raises(ValueError, match="score"):
         AttentionPooling(4, "dot")

@@ -8,6 +8,7 @@ Grouped by module, in the order of ``seqattn_lib``.
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -776,6 +777,39 @@ def test_sequence_accuracy(batch, length, kind):
         metrics.sequence_accuracy(corrupt(pred, "float" if kind == "meta" else kind), target)
     with refused("target"):
         metrics.sequence_accuracy(pred, corrupt(target, kind))
+
+
+@few
+@given(batch=st.integers(1, 4), length=st.integers(1, 5), kind=st.sampled_from(["list", "rank", "float", "meta"]))
+def test_token_accuracy(batch, length, kind):
+    pred, target = torch.randint(3, (batch, length)), torch.randint(3, (batch, length))
+    assert metrics.token_accuracy(pred, target) == pytest.approx((pred == target).sum().item() / pred.numel())
+    assert metrics.token_accuracy(pred, target) >= metrics.sequence_accuracy(pred, target)
+    with refused("pred"):
+        metrics.token_accuracy(corrupt(pred, "float" if kind == "meta" else kind), target)
+    with refused("target"):
+        metrics.token_accuracy(pred, corrupt(target, kind))
+
+
+@few
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    target_kind=st.sampled_from(["list", "rank", "meta"]),
+    bad_label=st.sampled_from([2, -1, 0.5]),
+)
+def test_binary_accuracy(shape, target_kind, bad_label):
+    logits, targets = torch.randn(shape), torch.randint(2, shape)
+    assert metrics.binary_accuracy(logits, targets) == ((logits > 0).long() == targets).float().mean().item()
+    assert metrics.binary_accuracy(logits, targets.float()) == metrics.binary_accuracy(logits, targets)
+    assert metrics.binary_accuracy(logits, 1 - targets) == pytest.approx(1 - metrics.binary_accuracy(logits, targets))
+    with refused("logits"):
+        metrics.binary_accuracy(logits.tolist(), targets)
+    with refused("logits"):
+        metrics.binary_accuracy(targets, targets)  # int scores
+    with refused("targets"):
+        metrics.binary_accuracy(logits, corrupt(targets, target_kind))
+    with refused("targets"):
+        metrics.binary_accuracy(logits, torch.full(shape, bad_label))
 
 
 @few
@@ -1828,3 +1862,55 @@ def test_a_wrong_type_is_a_type_error_and_a_value_error(name):
     with pytest.raises(TypeError, match=rf"(?<![\w.]){re.escape(name)}(?!\w)") as error:
         WRONG_TYPES[name]()
     assert isinstance(error.value, ValueError)
+
+
+# ---------------------------------------------------------------- coverage of the public API
+# Public names whose refusals of bad input are tested in another file (named here), and
+# names that take no input a caller could get wrong. Every other public function or class
+# of the library must be exercised in this file.
+ELSEWHERE = {
+    "checks": "test_checks.py",  # the checks themselves
+    "claims.claim": "test_claims.py",
+    "plot.plot_history": "test_plot.py",
+    "plot.plot_heatmap": "test_plot.py",
+    "lstm.input_gradient_norms": "test_lstm.py",
+    "seq2seq.ctc_greedy_decode": "test_seq2seq.py",
+    "distributed.worker": "test_distributed.py",
+    "data.movie_reviews": "test_data_movie_reviews.py",  # reads a downloaded archive
+    "data.timeseries.fill_gaps": "test_data_timeseries.py",
+    "data.timeseries.relative_to_last": "test_data_timeseries.py",
+}
+NO_INPUT = {"runtime.get_device", "seq2seq.Seq2Seq", "data.digits.load_digit_images", "data.shakespeare.plays_dir",
+            "data.timeseries.load_sunspots", "data.timeseries.load_co2_monthly", "data.timeseries.load_elnino"}
+
+
+def _public_names():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import seqattn_lib
+    import seqattn_lib.data
+
+    modules = [f"seqattn_lib.{m.name}" for m in pkgutil.iter_modules(seqattn_lib.__path__) if m.name != "exercises"]
+    modules += [f"seqattn_lib.data.{m.name}" for m in pkgutil.iter_modules(seqattn_lib.data.__path__)]
+    for module in modules:
+        for name, obj in vars(importlib.import_module(module)).items():
+            if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj)) \
+                    and obj.__module__ == module:
+                yield module.removeprefix("seqattn_lib."), name
+
+
+def test_every_public_function_and_class_is_tested_with_bad_input():
+    here = Path(__file__).read_text()
+    untested = []
+    for module, name in _public_names():
+        dotted = f"{module}.{name}"
+        if dotted in NO_INPUT:
+            continue
+        elsewhere = ELSEWHERE.get(dotted) or ELSEWHERE.get(module)
+        text = (Path(__file__).parent / elsewhere).read_text() if elsewhere else here
+        body = text.split("# ---------------------------------------------------------------- coverage")[0]
+        if not re.search(rf"\b{name}\b", body) or (elsewhere and "pytest.raises" not in text):
+            untested.append(dotted)
+    assert not untested, f"public names never given bad input in a test: {untested}"

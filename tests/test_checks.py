@@ -43,3 +43,42 @@ def test_positive_int(bad):
     assert check_positive_int(3, "n") == 3
     with pytest.raises(ValueError, match="n must be a positive int"):
         check_positive_int(bad, "n")
+
+
+def test_the_other_checks_name_the_argument_and_what_was_expected():
+    from torch import nn
+
+    from seqattn_lib.checks import (
+        ArgumentTypeError,
+        check_finite,
+        check_generator,
+        check_id_list,
+        check_ids,
+        check_int,
+        check_module,
+        check_probability,
+        check_str_list,
+    )
+
+    cases = [
+        (lambda: check_int(3, "n", 0, 3), r"n must be an int in \[0, 3\), got 3"),
+        (lambda: check_int(True, "n"), "n must be an int"),
+        (lambda: check_finite(float("nan"), "lr"), "lr"),
+        (lambda: check_finite(0.0, "lr", positive=True), "lr"),
+        (lambda: check_ids(torch.tensor([[1, 9]]), "idx", 5), "idx"),
+        (lambda: check_ids(torch.tensor([[1.0]]), "idx", 5), "idx"),
+        (lambda: check_id_list("12", "tokens"), "tokens"),
+        (lambda: check_id_list([1, 7], "tokens", 5), "tokens"),
+        (lambda: check_str_list("abc", "texts"), "texts"),
+        (lambda: check_generator(0), "generator"),
+        (lambda: check_probability(1.0, "dropout"), r"dropout must be a number in \[0, 1\)"),
+        (lambda: check_probability(True, "dropout"), "dropout"),
+        (lambda: check_module([nn.Linear(2, 2)], "teacher"), "teacher must be a torch.nn.Module, got list"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert check_probability(0, "p") == 0.0 and check_int(2, "n", 0, 3) == 2
+    with pytest.raises(TypeError):  # a wrong type is both a TypeError and a ValueError
+        check_module("model")
+    assert issubclass(ArgumentTypeError, TypeError) and issubclass(ArgumentTypeError, ValueError)

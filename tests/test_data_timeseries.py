@@ -1,7 +1,15 @@
 import pytest
 import torch
 
-from seqattn_lib.data.timeseries import chronological_split, load_sunspots, make_windows
+from seqattn_lib.data.timeseries import (
+    chronological_split,
+    fill_gaps,
+    load_co2_monthly,
+    load_elnino,
+    load_sunspots,
+    make_windows,
+    relative_to_last,
+)
 
 
 def test_load_sunspots():
@@ -32,3 +40,57 @@ def test_windows_are_past_values_and_next_value():
         make_windows(series, 4, start=2)
     with pytest.raises(ValueError):
         make_windows(series, 0)
+
+
+def test_fill_gaps_draws_straight_lines_across_gaps():
+    nan = float("nan")
+    filled, missing = fill_gaps(torch.tensor([1.0, nan, nan, 4.0, 10.0, nan, 6.0]))
+    assert torch.allclose(filled, torch.tensor([1.0, 2.0, 3.0, 4.0, 10.0, 8.0, 6.0]))
+    assert missing.tolist() == [False, True, True, False, False, True, False]
+    observed = torch.tensor([3.0, 1.0, 2.0])
+    assert torch.equal(fill_gaps(observed)[0], observed) and not fill_gaps(observed)[1].any()
+    for bad in (torch.tensor([nan, 1.0]), torch.tensor([1.0, nan]), torch.tensor([nan]), torch.zeros(0)):
+        with pytest.raises(ValueError, match="series"):
+            fill_gaps(bad)
+    with pytest.raises(ValueError, match="series"):
+        fill_gaps(torch.tensor([1, 2, 3]))  # integers cannot hold NaN
+    with pytest.raises(ValueError, match="series"):
+        fill_gaps(torch.tensor([1.0, float("inf"), 2.0]))
+    with pytest.raises(ValueError, match="series"):
+        fill_gaps([1.0, nan, 2.0])
+
+
+def test_load_co2_monthly():
+    time, values, interpolated = load_co2_monthly()
+    assert time.shape == values.shape == interpolated.shape == (526,)
+    assert abs(time[0] - (1958 + 2 / 12)) < 1e-9 and abs(time[-1] - (2001 + 11 / 12)) < 1e-9
+    assert torch.allclose(time.diff(), torch.full((525,), 1 / 12, dtype=torch.float64))  # one value a month
+    assert not values.isnan().any() and 310 < values.min() and values.max() < 380
+    assert interpolated.sum() == 5 and (time[interpolated] < 1965).all()
+    # the weeks ending 29 March, then 5, 12, 19 and 26 April 1958 read 316.1, 317.3, 317.6, 317.5, 316.4
+    assert abs(values[0] - 316.1) < 1e-4 and abs(values[1] - (317.3 + 317.6 + 317.5 + 316.4) / 4) < 1e-4
+    assert values[-12:].mean() - values[:12].mean() > 50  # the trend: about 55 ppm in 43 years
+
+
+def test_load_elnino():
+    time, values = load_elnino()
+    assert time.shape == values.shape == (732,)
+    assert time[0] == 1950 and abs(time[-1] - (2010 + 11 / 12)) < 1e-9
+    assert abs(values[0] - 23.11) < 1e-4 and abs(values[13] - 25.28) < 1e-4  # Jan 1950, Feb 1951
+    assert 15 < values.min() and values.max() < 30
+
+
+def test_relative_to_last():
+    x, y = make_windows(torch.arange(10.0) * 2 + 100, 3)
+    xr, yr = relative_to_last(x, y)
+    assert torch.equal(xr[0], torch.tensor([-4.0, -2.0, 0.0])) and (yr == 2).all()
+    assert torch.equal(relative_to_last(x), xr)
+    assert torch.equal(relative_to_last(x + 1000.0, y + 1000.0)[1], yr)  # the level is gone
+    with pytest.raises(ValueError, match="x"):
+        relative_to_last(x[0])
+    with pytest.raises(ValueError, match="x"):
+        relative_to_last(torch.zeros(4, 0))
+    with pytest.raises(ValueError, match="x"):
+        relative_to_last(x.long())
+    with pytest.raises(ValueError, match="y"):
+        relative_to_last(x, y[:-1])

@@ -132,3 +132,22 @@ def test_chrf_perfect_partial_and_bad_input():
     for hyp, ref in ([], []), (["a"], ["a", "b"]), ("a", ["a"]):
         with pytest.raises(ValueError):
             chrf(hyp, ref)
+
+
+def test_detection_delay_counts_alerts_before_the_change_and_the_delay_after():
+    from seqattn_lib.metrics import detection_delay
+
+    alarm = torch.tensor([True, True, False, False, True, False, False, False, True, True])
+    assert detection_delay(alarm, 6) == (2, 2)  # two alerts (at 0 and at 4) before item 6, then on at 8
+    assert detection_delay(alarm, 4) == (1, 0)  # on at the change itself: delay 0
+    assert detection_delay(alarm, 9) == (3, 0)
+    assert detection_delay(alarm, 10) == (3, math.inf)  # no change within the stream
+    quiet = torch.zeros(5, dtype=torch.bool)
+    assert detection_delay(quiet, 2) == (0, math.inf)  # missed
+    assert detection_delay(torch.tensor([False, True, True, True]), 0) == (0, 1)
+    for bad, name in (([True, False], "alarm"), (torch.tensor([1, 0]), "alarm"), (quiet[None], "alarm")):
+        with pytest.raises(ValueError, match=name):
+            detection_delay(bad, 1)
+    for change_at in (-1, 6, 2.0, True, None):
+        with pytest.raises(ValueError, match="change_at"):
+            detection_delay(quiet, change_at)

@@ -114,10 +114,11 @@ def test_every_glued_reference_is_glued(path):
 # The core classes and functions each chapter teaches, shown from the library's own source.
 SHOWN_FROM_SOURCE = {
     "01_sequence_models_rnn": {"rnn.py": ["rnn_step"]},
+    "02_attention": {"attention.py": ["scaled_dot_product_attention", "AdditiveAttention.score"]},
     "03_lstm_gru": {"lstm.py": ["LSTMCell.forward", "GRUCell.forward"]},
     "04_seq2seq_attention": {"seq2seq.py": ["AttentionDecoder.attend", "AttentionDecoder.decode"]},
     "05_transformer": {"attention.py": ["MultiHeadAttention.project"],
-                       "transformer.py": ["EncoderLayer", "DecoderLayer"]},
+                       "transformer.py": ["EncoderLayer", "DecoderLayer", "Transformer.encode", "Transformer.decode"]},
     "05c_language_model": {"transformer.py": ["GPT"]},
 }
 INCLUDE = re.compile(r"```\{literalinclude\} /(seqattn_lib/\S+)\n(?::[a-z]+:.*\n)*?:pyobject: (\S+)")

@@ -146,3 +146,19 @@ def test_fit_lowers_the_loss_and_rejects_other_models():
         assert seq2seq_loss(model, task.batch(task.train[:64])).item() < 0.8 * before
     with pytest.raises(ValueError, match="Seq2Seq"):
         fit(torch.nn.Linear(2, 2), task, steps=1)
+
+
+def test_ctc_greedy_decode_merges_runs_then_drops_blanks():
+    from seqattn_lib.seq2seq import ctc_greedy_decode
+
+    paths = torch.tensor([[3, 3, 0, 3, 1, 1, 0, 0], [0, 2, 2, 2, 0, 0, 0, 0]])
+    log_probs = torch.nn.functional.one_hot(paths, 4).float().log_softmax(-1)
+    assert ctc_greedy_decode(log_probs, torch.tensor([8, 3])) == [[3, 3, 1], [2]]  # row 2: frames 3+ are padding
+    assert ctc_greedy_decode(log_probs, torch.tensor([0, 8])) == [[], [2]]
+    assert ctc_greedy_decode(log_probs, torch.tensor([8, 8]), blank=3) == [[0, 1, 0], [0, 2, 0]]
+    with pytest.raises(ValueError, match="lengths"):
+        ctc_greedy_decode(log_probs, torch.tensor([9, 1]))
+    with pytest.raises(ValueError, match="blank"):
+        ctc_greedy_decode(log_probs, torch.tensor([8, 8]), blank=4)
+    with pytest.raises(ValueError, match="log_probs"):
+        ctc_greedy_decode(paths, torch.tensor([8, 8]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..attention import AdditiveAttention
+from ..attention import AdditiveAttention, padding_mask
 from . import ExerciseFailure, call, expect_close, expect_finite, run_checks
 
 
@@ -15,7 +15,7 @@ def _attention_inputs(seed: int, batch: int = 3, n: int = 5, d_s: int = 4, d_h: 
     H = torch.randn(batch, n, d_h, generator=g)
     lengths = torch.randint(1, n + 1, (batch,), generator=g)
     lengths[0] = n
-    mask = torch.arange(n)[None] < lengths[:, None]
+    mask = padding_mask(lengths, n)
     W_q, W_k, w_v = (torch.randn(*shape, generator=g) for shape in ((d_a, d_s), (d_a, d_h), (d_a,)))
     return s, H, mask, W_q, W_k, w_v
 

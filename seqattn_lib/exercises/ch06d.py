@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from ..attention import scaled_dot_product_attention
+from ..attention import AttentionPooling, padding_mask, scaled_dot_product_attention
+from ..seq2seq import ctc_greedy_decode
 from . import ExerciseFailure, call, expect_close, run_checks
 
 
@@ -28,7 +30,7 @@ def check_attention_pool(fn) -> object:
             g = torch.Generator().manual_seed(seed)
             h, query = torch.randn(batch, T, d, generator=g) * scale, torch.randn(d, generator=g) * scale
             lengths = torch.randint(1, T + 1, (batch,), generator=g)
-            mask = torch.arange(T)[None, :] < lengths[:, None]
+            mask = padding_mask(lengths, T)
             got = call(f, h, query, mask)
             if not isinstance(got, tuple) or len(got) != 2:
                 raise ExerciseFailure(f"should return a tuple (pooled, weights), got {type(got).__name__}")
@@ -50,13 +52,12 @@ def check_masked_mean_pool(fn) -> object:
             g = torch.Generator().manual_seed(seed)
             h = torch.randn(batch, T, d, generator=g)
             lengths = torch.randint(1, T + 1, (batch,), generator=g)
-            mask = torch.arange(T)[None, :] < lengths[:, None]
+            mask = padding_mask(lengths, T)
             got = call(f, h, mask)
             if not isinstance(got, tuple) or len(got) != 2:
                 raise ExerciseFailure(f"should return a tuple (pooled, weights), got {type(got).__name__}")
-            weights = mask.float() / lengths[:, None]
+            pooled, weights = AttentionPooling(d, "mean")(h, mask)  # the library's mean pooling
             expect_close(got[1], weights, f"weights for h of shape {(batch, T, d)}")
-            pooled = (h * mask[..., None]).sum(1) / lengths[:, None]
             expect_close(got[0], pooled, f"pooled for h of shape {(batch, T, d)}")
         return check
 
@@ -64,8 +65,9 @@ def check_masked_mean_pool(fn) -> object:
 
 
 def _reference_ctc_collapse(path):
-    labels = torch.unique_consecutive(path)
-    return [int(x) for x in labels if x != 0]
+    """The library's best-path decoding of a path given as one-hot frames."""
+    one_hot = F.one_hot(path, int(path.max()) + 1).float()[None]  # (1, T, n_labels): argmax is the path
+    return ctc_greedy_decode(one_hot, torch.tensor([len(path)]))[0]
 
 
 def check_ctc_collapse(fn) -> object:
