@@ -350,6 +350,9 @@ class MultiHeadAttention(nn.Module):
     Parameters (same names and shapes as ``nn.MultiheadAttention``, so weights copy
     across): ``in_proj_weight (3 d_model, d_model)`` stacking ``W_Q, W_K, W_V``,
     ``in_proj_bias (3 d_model,)``, ``out_proj`` (``W_O``, a ``Linear(d_model, d_model)``).
+    Given ``d_k``, the heads are ``d_k`` wide whatever ``d_model`` is: the projections then
+    have ``n_heads d_k`` rows (``W_O`` as many columns), as in a layer with some heads pruned
+    (chapter 7's :func:`~seqattn_lib.efficiency.prune_heads`).
 
     ``forward(q, k, v, mask=None, need_weights=True, cache=None)``: ``q (batch, n_q, d_model)``,
     ``k, v (batch, n_k, d_model)``, ``mask`` bool broadcastable to
@@ -368,32 +371,35 @@ class MultiHeadAttention(nn.Module):
     every cached position, and ``mask`` (if given) covers ``(n_q, t)``.
     """
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True, d_k: int | None = None):
         super().__init__()
         check_positive_int(d_model, "d_model")
         check_positive_int(n_heads, "n_heads")
-        if d_model % n_heads != 0:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-        self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
+        if d_k is None:
+            if d_model % n_heads != 0:
+                raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+            d_k = d_model // n_heads
+        self.d_model, self.n_heads, self.d_k = d_model, n_heads, check_positive_int(d_k, "d_k")
+        width = n_heads * d_k  # d_model unless d_k is given (chapter 7's pruned layers are narrower)
         self.dropout = check_probability(dropout, "dropout")
-        self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
-        self.in_proj_bias = nn.Parameter(torch.zeros(3 * d_model)) if bias else None
-        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * width, d_model))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * width)) if bias else None
+        self.out_proj = nn.Linear(width, d_model, bias=bias)
         nn.init.xavier_uniform_(self.in_proj_weight)
         if bias:
             nn.init.zeros_(self.out_proj.bias)
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, n, d_model)`` -> ``(batch, n_heads, n, d_k)``."""
-        check_tensor(x, "x", ("batch", "n", self.d_model))
+        """``(batch, n, n_heads d_k)`` -> ``(batch, n_heads, n, d_k)`` (``n_heads d_k = d_model`` by default)."""
+        check_tensor(x, "x", ("batch", "n", self.n_heads * self.d_k))
         b, n, _ = x.shape
         return x.view(b, n, self.n_heads, self.d_k).transpose(1, 2)
 
     def merge_heads(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, n_heads, n, d_k)`` -> ``(batch, n, d_model)``."""
+        """``(batch, n_heads, n, d_k)`` -> ``(batch, n, n_heads d_k)``."""
         check_tensor(x, "x", ("batch", self.n_heads, "n", self.d_k))
         b, _, n, _ = x.shape
-        return x.transpose(1, 2).reshape(b, n, self.d_model)
+        return x.transpose(1, 2).reshape(b, n, self.n_heads * self.d_k)
 
     def project(self, q, k, v) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``Q = q W_Q, K = k W_K, V = v W_V`` (plus biases), split into heads: each ``(batch, n_heads, n, d_k)``."""

@@ -1,5 +1,6 @@
-"""Making attention models cheaper: local and linear attention, head pruning,
-distillation, quantisation, and helpers to time calls, count FLOPs and fit a power law.
+"""Making attention models cheaper: local and linear attention, mixed-precision training,
+head pruning (into a smaller layer) and top-k pruning of attention weights, distillation,
+quantisation, and helpers to time calls, count FLOPs and fit a power law.
 
 Introduced in chapter 7 (which times the key/value cache of chapter 5's
 :mod:`seqattn_lib.transformer`). Conventions follow :mod:`seqattn_lib.attention`:
@@ -95,12 +96,21 @@ def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, eps: flo
     return (phi_q @ kv) / (normaliser + eps)
 
 
-def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> None:
-    """Remove ``heads`` from ``mha`` in place by zeroing their slices of ``W_Q, W_K, W_V``
-    and their columns of ``W_O`` (the head then adds nothing to the output).
+def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> MultiHeadAttention:
+    """A copy of ``mha`` without ``heads``, physically smaller (Michel et al., 2019).
+
+    Head ``h`` owns rows ``h d_k ... (h+1) d_k - 1`` of each of ``W_Q, W_K, W_V`` (and of
+    their biases) and the same columns of ``W_O``; the copy keeps only the other heads'
+    rows and columns, so it has ``4 d_model d_k + 3 d_k`` fewer parameters per removed head
+    (with biases; ``W_O``'s bias stays). It computes exactly what ``mha`` computes with the
+    removed heads' outputs set to zero. ``mha`` is not changed.
+
+    Args:
+        mha: a :class:`~seqattn_lib.attention.MultiHeadAttention` (or an already pruned one).
+        heads: indices in ``[0, mha.n_heads)`` of the heads to remove; at least one head must stay.
 
     Raises:
-        ValueError: if a head index is out of range.
+        ValueError: if a head index is out of range or repeated, or no head would stay.
     """
     if not isinstance(mha, MultiHeadAttention):
         raise ArgumentTypeError(f"mha must be a MultiHeadAttention, got {type(mha).__name__}")
@@ -109,16 +119,96 @@ def prune_heads(mha: MultiHeadAttention, heads: list[int]) -> None:
     for h in heads:
         if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h < mha.n_heads:
             raise ValueError(f"heads must hold ints in [0, n_heads={mha.n_heads}), got {h!r}")
-    d_model, d_k = mha.d_model, mha.d_k
+    if len(set(heads)) != len(heads):
+        raise ValueError(f"heads must not repeat a head, got {list(heads)}")
+    keep = [h for h in range(mha.n_heads) if h not in heads]
+    if not keep:
+        raise ValueError(f"heads must leave at least one of the {mha.n_heads} heads, got {list(heads)}")
+    W, d_k, width = mha.in_proj_weight, mha.d_k, mha.n_heads * mha.d_k
+    # the kept heads' columns of W_O, and their rows in each of W_Q, W_K, W_V (stacked in in_proj_weight)
+    cols = (torch.tensor(keep, dtype=torch.long)[:, None] * d_k + torch.arange(d_k)).flatten().to(W.device)
+    rows = torch.cat([part * width + cols for part in range(3)])
+    bias = mha.in_proj_bias is not None
+    # initial weights about to be overwritten: drawn under fork_rng, so the global generator is left alone
+    with torch.random.fork_rng(devices=[]):
+        pruned = MultiHeadAttention(mha.d_model, len(keep), bias=bias, d_k=d_k).to(W.device, W.dtype)
     with torch.no_grad():
-        for h in heads:
-            cols = slice(h * d_k, (h + 1) * d_k)
-            for part in range(3):  # W_Q, W_K, W_V rows of this head
-                rows = slice(part * d_model + h * d_k, part * d_model + (h + 1) * d_k)
-                mha.in_proj_weight[rows] = 0
-                if mha.in_proj_bias is not None:
-                    mha.in_proj_bias[rows] = 0
-            mha.out_proj.weight[:, cols] = 0
+        pruned.in_proj_weight.copy_(mha.in_proj_weight[rows])
+        pruned.out_proj.weight.copy_(mha.out_proj.weight[:, cols])
+        if bias:
+            pruned.in_proj_bias.copy_(mha.in_proj_bias[rows])
+            pruned.out_proj.bias.copy_(mha.out_proj.bias)
+    pruned.dropout = mha.dropout
+    return pruned.train(mha.training)
+
+
+def top_k_mask(weights: torch.Tensor, k: int) -> torch.Tensor:
+    """Keep the ``k`` largest attention weights of each query: a bool mask, ``True`` at the
+    ``k`` largest entries along the last axis (all of them when ``k >= n_k``; ties broken
+    by :func:`torch.topk`).
+
+    Attention recomputed with this mask gives the top-``k`` weights renormalised to sum to 1
+    (the others zero), because the softmax over the kept keys is the full softmax divided by
+    the kept keys' share. Scores or weights give the same mask: softmax keeps the order.
+
+    Args:
+        weights: ``(..., n_q, n_k)`` float attention weights or scores; k: keys kept, ``>= 1``.
+
+    Returns:
+        Bool mask of ``weights``' shape.
+    """
+    check_tensor(weights, "weights", dtype="float")
+    if weights.dim() < 1:
+        raise ValueError("weights must have at least one dimension (..., n_k)")
+    check_positive_int(k, "k")
+    k = min(k, weights.shape[-1])
+    keep = torch.zeros_like(weights, dtype=torch.bool)
+    return keep.scatter_(-1, weights.topk(k, dim=-1).indices, True)
+
+
+def mixed_precision_step(
+    model: nn.Module,
+    batch: object,
+    loss_fn: Callable[[nn.Module, object], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    dtype: torch.dtype | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+) -> float:
+    """One optimiser step of mixed-precision training; returns the loss.
+
+    The forward pass and ``loss_fn(model, batch)`` run under ``torch.autocast`` in ``dtype``
+    (``torch.bfloat16`` or ``torch.float16``; ``None``: plain float32), which does the
+    matrix products in 16 bits; the weights, their gradients and the optimiser's state stay
+    float32. The backward pass runs outside autocast. ``scaler`` (a ``torch.amp.GradScaler``,
+    required for float16, whose range ends at 65504 and whose small gradients would round
+    to zero) multiplies the loss before the backward pass, divides the gradients before the
+    step and skips a step whose gradients overflowed; bfloat16 has float32's range and needs none.
+
+    Raises:
+        ValueError: for another ``dtype``, or float16 without a scaler.
+    """
+    _check_module(model)
+    if dtype not in (None, torch.bfloat16, torch.float16):
+        raise ValueError(f"dtype must be torch.bfloat16, torch.float16 or None, got {dtype!r}")
+    if dtype == torch.float16 and scaler is None:
+        raise ValueError("scaler must be a torch.amp.GradScaler for float16 (small gradients underflow)")
+    if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
+        raise ArgumentTypeError(f"scaler must be a torch.amp.GradScaler or None, got {type(scaler).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ArgumentTypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    model.train()
+    device_type = next(model.parameters()).device.type
+    with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
+        loss = loss_fn(model, batch)
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)  # unscales the gradients; skips the step if one is inf or NaN
+        scaler.update()
+    return loss.item()
 
 
 def distillation_loss(
@@ -256,9 +346,11 @@ class AttentionClassifier(nn.Module):
     (softmax, :class:`MultiHeadAttention`), only the last ``window`` positions with
     ``"window"``, or everything through :func:`linear_attention` with ``"linear"``.
 
-    ``forward(idx)``: ``idx (batch, n)`` -> logits ``(batch, n_classes)``.
-    ``classify(x)``: embedded input ``x (batch, n, d_model)`` -> ``(logits, weights)``,
+    ``forward(idx, top_k=None)``: ``idx (batch, n)`` -> logits ``(batch, n_classes)``.
+    ``classify(x, top_k=None)``: embedded input ``x (batch, n, d_model)`` -> ``(logits, weights)``,
     ``weights (batch, n_heads, 1, n)`` (``None`` for linear attention); used for attributions.
+    ``top_k`` (full or window attention): each head attends to its ``top_k`` highest-weighted
+    keys only, their weights renormalised (:func:`top_k_mask`); ``None`` keeps every key.
     """
 
     KINDS = ("full", "window", "linear")
@@ -296,9 +388,13 @@ class AttentionClassifier(nn.Module):
             raise ValueError(f"idx must have at most max_len={self.pos.num_embeddings} positions, got {idx.shape[1]}")
         return self.tok(idx) + self.pos(torch.arange(idx.shape[1], device=idx.device))
 
-    def classify(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def classify(self, x: torch.Tensor, top_k: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         W = self.norm.weight
         check_tensor(x, "x", ("batch", "n", self.attn.d_model), dtype=W.dtype, device=W.device)
+        if top_k is not None:
+            check_positive_int(top_k, "top_k")
+            if self.attention == "linear":
+                raise ValueError("top_k needs attention weights: attention must be 'full' or 'window', not 'linear'")
         n = x.shape[1]
         q = x[:, -1:]  # (batch, 1, d_model): the query of the last position
         weights = None
@@ -308,11 +404,14 @@ class AttentionClassifier(nn.Module):
         else:
             mask = None
             if self.attention == "window":
-                mask = sliding_window_mask(n, self.window, causal=True)[None, -1:].to(x.device)  # (1, 1, n)
+                mask = sliding_window_mask(n, self.window, causal=True)[None, None, -1:].to(x.device)  # (1, 1, 1, n)
             context, weights = self.attn(q, x, x, mask)
+            if top_k is not None:  # attend again to each head's top_k keys only
+                keep = top_k_mask(weights, top_k)  # (batch, n_heads, 1, n)
+                context, weights = self.attn(q, x, x, keep if mask is None else keep & mask)
         y = q + context
         y = y + self.mlp(self.norm(y))
         return self.head(y[:, 0]), weights
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        return self.classify(self.embed(idx))[0]
+    def forward(self, idx: torch.Tensor, top_k: int | None = None) -> torch.Tensor:
+        return self.classify(self.embed(idx), top_k)[0]

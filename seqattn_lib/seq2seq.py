@@ -62,7 +62,7 @@ from .checks import (
 )
 from .data.translation import Batch, TranslationTask
 from .metrics import exact_match
-from .train import History, train
+from .train import History, linear_decay, train
 
 
 @dataclass
@@ -301,7 +301,7 @@ def fit(model: Seq2Seq, task, steps: int, batch_size: int = 64, lr: float = 1e-2
     if log_every is not None:
         check_positive_int(log_every, "log_every")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
+    decay = linear_decay(optimizer, steps)
     device = next(model.parameters()).device
     history = train(model, task.sampler(batch_size, device, seed, by_length), seq2seq_loss, optimizer, steps,
                     eval_every=log_every or max(1, steps // 2), clip=1.0, scheduler=decay, verbose=verbose)

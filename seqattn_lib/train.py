@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .checks import ArgumentTypeError, check_finite, check_int, check_positive_int
+from .checks import ArgumentTypeError, check_finite, check_int, check_module, check_positive_int
 
 
 @dataclass
@@ -61,14 +61,9 @@ class History:
         return min(values) if mode == "min" else max(values)
 
 
-def _check_module(model) -> None:
-    if not isinstance(model, nn.Module):
-        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters of ``model``."""
-    _check_module(model)
+    check_module(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -85,6 +80,60 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, steps: int) -> 
         return min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _check_optimizer(optimizer) -> None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ArgumentTypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+
+
+def linear_decay(optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Learning-rate schedule: the peak from the first step, falling linearly to zero at
+    ``steps`` (the factor at step ``s`` is ``max(0, 1 - s / steps)``). Introduced in chapter 7c.
+    """
+    _check_optimizer(optimizer)
+    check_positive_int(steps, "steps")
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - s / steps))
+
+
+def warmup_inverse_sqrt(optimizer: torch.optim.Optimizer, warmup: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The original Transformer's schedule (Vaswani et al., 2017): linear warm-up over ``warmup``
+    steps, then decay with the inverse square root of the step number. Introduced in chapter 7c.
+
+    With ``n = s + 1`` the number of the optimiser step, the factor is
+    ``min(n / warmup, sqrt(warmup / n))``: it peaks at 1 at ``n = warmup`` and halves by
+    ``n = 4 warmup``; it never reaches zero. A peak learning rate of
+    ``d_model**-0.5 * warmup**-0.5`` gives the paper's ``d_model**-0.5 * min(n**-0.5, n * warmup**-1.5)``.
+    """
+    _check_optimizer(optimizer)
+    check_positive_int(warmup, "warmup")
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warmup, math.sqrt(warmup / (s + 1))))
+
+
+def learning_rates(make_scheduler: Callable[[torch.optim.Optimizer], object], steps: int,
+                   lr: float = 1.0) -> list[float]:
+    """The learning rate a scheduler sets at each of ``steps`` optimiser steps, read from the
+    scheduler itself (``get_last_lr()``). Introduced in chapter 7c.
+
+    ``make_scheduler(optimizer)`` builds the scheduler for a dummy optimizer (SGD on one
+    parameter that has no gradient, so its steps change nothing) with base learning rate ``lr``.
+    Returns a list of ``steps`` floats: entry ``s`` is the rate used by step ``s + 1``.
+    """
+    if not callable(make_scheduler):
+        raise ArgumentTypeError(f"make_scheduler must be a function optimizer -> scheduler, got "
+                                f"{type(make_scheduler).__name__}")
+    check_positive_int(steps, "steps")
+    check_finite(lr, "lr", positive=True)
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+    scheduler = make_scheduler(optimizer)
+    if not callable(getattr(scheduler, "get_last_lr", None)):
+        raise ArgumentTypeError(f"make_scheduler must return a learning-rate scheduler, got {type(scheduler).__name__}")
+    optimizer.step()  # no gradient: changes nothing, but keeps the scheduler's order check quiet
+    rates = []
+    for _ in range(steps):
+        rates.append(float(scheduler.get_last_lr()[0]))
+        scheduler.step()
+    return rates
 
 
 def train(
@@ -119,7 +168,7 @@ def train(
     The history holds ``loss`` (mean training loss since the previous print),
     ``grad_norm`` (before clipping) and whatever ``eval_fn`` returns.
     """
-    _check_module(model)
+    check_module(model)
     for fn, name in ((get_batch, "get_batch"), (loss_fn, "loss_fn")):
         if not callable(fn):
             raise ArgumentTypeError(f"{name} must be a function, got {type(fn).__name__}")

@@ -1875,6 +1875,12 @@ ELSEWHERE = {
     "plot.plot_heatmap": "test_plot.py",
     "lstm.input_gradient_norms": "test_lstm.py",
     "seq2seq.ctc_greedy_decode": "test_seq2seq.py",
+    "efficiency.top_k_mask": "test_efficiency.py",
+    "efficiency.mixed_precision_step": "test_efficiency.py",
+    "train.linear_decay": "test_train.py",
+    "train.warmup_inverse_sqrt": "test_train.py",
+    "train.learning_rates": "test_train.py",
+    "metrics.detection_delay": "test_metrics.py",
     "distributed.worker": "test_distributed.py",
     "data.movie_reviews": "test_data_movie_reviews.py",  # reads a downloaded archive
     "data.timeseries.fill_gaps": "test_data_timeseries.py",

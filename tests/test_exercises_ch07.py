@@ -6,6 +6,7 @@ from seqattn_lib.exercises.ch07 import (
     check_distillation_loss,
     check_linear_attention,
     check_sliding_window_mask,
+    check_top_k_mask,
 )
 
 GARBAGE = [lambda *a: None, lambda *a: 1 / 0, "not a function"]
@@ -14,6 +15,7 @@ GARBAGE = [lambda *a: None, lambda *a: 1 / 0, "not a function"]
 window_ref = SOLUTIONS["sliding_window_mask"]
 linear_ref = SOLUTIONS["linear_attention"]
 kd_ref = SOLUTIONS["distillation_loss"]
+top_k_ref = SOLUTIONS["top_k_mask"]
 
 
 def test_sliding_window_mask_checker():
@@ -48,3 +50,17 @@ def test_distillation_loss_checker():
     ]
     for wrong in wrongs:
         assert not check_distillation_loss(wrong)
+
+
+def test_top_k_mask_checker():
+    assert check_top_k_mask(top_k_ref)
+    wrongs = [
+        lambda w, k: top_k_ref(-w, k),  # the smallest weights
+        lambda w, k: top_k_ref(w, k + 1),
+        lambda w, k: top_k_ref(w, k).float(),
+        lambda w, k: w >= w.topk(k, dim=-1).values[..., -1:],  # fails when k exceeds the number of keys
+        lambda w, k: top_k_ref(w.transpose(-2, -1), k).transpose(-2, -1) if w.dim() > 1 else top_k_ref(w, k),
+        *GARBAGE,
+    ]
+    for wrong in wrongs:
+        assert not check_top_k_mask(wrong)

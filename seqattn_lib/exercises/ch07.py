@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from ..attention import sliding_window_mask as _reference_window_mask
 from ..efficiency import distillation_loss as _reference_distillation_loss
 from ..efficiency import linear_attention as _reference_linear_attention
+from ..efficiency import top_k_mask as _reference_top_k_mask
 from . import call, expect_close, expect_mask, expect_same_gradients, run_checks
 
 
@@ -64,6 +65,26 @@ def check_distillation_loss(fn):
     return run_checks("distillation_loss", fn, [run, larger])
 
 
+def check_top_k_mask(fn):
+    """``fn(weights (..., n_q, n_k), k) -> bool mask`` of the same shape, ``True`` at the ``k``
+    largest weights of each query (every key when ``k >= n_k``)."""
+
+    g = torch.Generator().manual_seed(2)
+    weights = torch.softmax(torch.randn(2, 3, 4, 9, generator=g), dim=-1)  # no ties
+
+    def run(f):
+        for k in (1, 3, 8, 9, 20):
+            expect_mask(call(f, weights, k), _reference_top_k_mask(weights, k), f"mask for k={k} of 9 keys")
+
+    def shapes(f):
+        row = torch.tensor([0.1, 0.5, 0.05, 0.35])
+        expect_mask(call(f, row, 2), torch.tensor([False, True, False, True]), "mask for one query, k=2")
+        big = torch.randn(5, 300, generator=g)
+        expect_mask(call(f, big, 17), _reference_top_k_mask(big, 17), "mask for 5 queries of 300 keys, k=17")
+
+    return run_checks("top_k_mask", fn, [run, shapes])
+
+
 # ---------------------------------------------------------------- reference solutions (shown in the book)
 def sliding_window_mask(n, window):
     i = torch.arange(n)
@@ -82,6 +103,11 @@ def distillation_loss(student_logits, teacher_logits, targets, T, alpha):
     return alpha * T * T * soft + (1 - alpha) * F.cross_entropy(student_logits, targets)
 
 
+def top_k_mask(weights, k):
+    top = weights.topk(min(k, weights.shape[-1]), dim=-1).indices  # (..., n_q, k) positions of the largest
+    return torch.zeros_like(weights, dtype=torch.bool).scatter(-1, top, True)
+
+
 HINTS = {
     "sliding_window_mask": "Compare a column of positions with a row of positions: the distance |i - j| "
     "decides.",
@@ -89,9 +115,12 @@ HINTS = {
     "first; the normaliser uses the sum of phi(k) over the keys.",
     "distillation_loss": "Soften both distributions with T, take the KL divergence from the teacher's, scale "
     "it by T^2 and mix it with the ordinary cross-entropy using alpha.",
+    "top_k_mask": "torch.topk along the last axis gives the positions of the largest weights; scatter True "
+    "into a bool tensor of zeros at those positions. k can exceed the number of keys.",
 }
 SOLUTIONS = {
     "sliding_window_mask": sliding_window_mask,
     "linear_attention": linear_attention,
     "distillation_loss": distillation_loss,
+    "top_k_mask": top_k_mask,
 }
