@@ -21,17 +21,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import MultiHeadAttention, sliding_window_mask
-from .checks import ArgumentTypeError, check_finite, check_ids, check_positive_int, check_tensor
+from .checks import ArgumentTypeError, check_finite, check_ids, check_module, check_positive_int, check_tensor
 
 
 def _check_callable(fn) -> None:
     if not callable(fn):
         raise ArgumentTypeError(f"fn must be a function taking no arguments, got {type(fn).__name__}")
-
-
-def _check_module(model) -> None:
-    if not isinstance(model, nn.Module):
-        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def local_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
@@ -187,7 +182,7 @@ def mixed_precision_step(
     Raises:
         ValueError: for another ``dtype``, or float16 without a scaler.
     """
-    _check_module(model)
+    check_module(model)
     if dtype not in (None, torch.bfloat16, torch.float16):
         raise ValueError(f"dtype must be torch.bfloat16, torch.float16 or None, got {dtype!r}")
     if dtype == torch.float16 and scaler is None:
@@ -247,7 +242,7 @@ def distillation_loss(
 
 def model_size_bytes(model: nn.Module) -> int:
     """Bytes of ``model``'s serialised ``state_dict`` (what saving it to disk costs)."""
-    _check_module(model)
+    check_module(model)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.getbuffer().nbytes
@@ -262,7 +257,7 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
     """
     import copy
 
-    _check_module(model)
+    check_module(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from torch.ao.quantization import quantize_dynamic
