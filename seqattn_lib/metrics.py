@@ -2,8 +2,8 @@
 
 Introduced in chapter 1 (perplexity); chapter 2 adds accuracy (and binary accuracy for one
 logit), chapter 4 exact match, BLEU and chrF, chapter 6 sequence and token accuracy
-(captioning), MAE and RMSE (forecasting), ROUGE-n
-(summarisation), recall@1 (dialogue) and hit rate@k (recommendation).
+(captioning), MAE and RMSE (forecasting), detection delay and false alarms (text
+monitoring), ROUGE-n (summarisation), recall@1 (dialogue) and hit rate@k (recommendation).
 """
 
 from __future__ import annotations

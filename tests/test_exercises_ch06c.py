@@ -38,3 +38,26 @@ def test_word_counts():
     assert check_word_counts(SOLUTIONS["word_counts"])
     for wrong in (ignores_mask, drops_id_zero, presence, frequencies, lambda i, m, V: None):
         assert not check_word_counts(wrong)
+
+
+def test_cusum():
+    from seqattn_lib.exercises.ch06c import check_cusum
+
+    def running_sum(x, target, slack):  # never reset at 0
+        return torch.cumsum(x - target - slack, 0)
+
+    def no_slack(x, target, slack):
+        return SOLUTIONS["cusum"](x, target, 0.0)
+
+    def slack_added(x, target, slack):  # the sign of the slack reversed
+        return SOLUTIONS["cusum"](x, target, -slack)
+
+    def starts_with_zero(x, target, slack):  # S_{-1} = 0 included, the last item dropped
+        return torch.cat([x.new_zeros(1), SOLUTIONS["cusum"](x, target, slack)[:-1]])
+
+    def rolling_mean(x, target, slack):
+        return torch.cumsum(x, 0) / torch.arange(1, len(x) + 1)
+
+    assert check_cusum(SOLUTIONS["cusum"])
+    for wrong in (running_sum, no_slack, slack_added, starts_with_zero, rolling_mean, lambda x, t, s: None):
+        assert not check_cusum(wrong)
