@@ -403,7 +403,9 @@ class GPT(nn.Module):
 
     ``forward(idx, caches=None)``: ``idx (batch, n)`` int ids -> logits ``(batch, n, vocab_size)``.
     With ``caches`` (one :class:`KVCache` per layer, from :meth:`new_caches`), ``idx`` holds
-    only the new tokens and continues the cached ones.
+    only the new tokens and continues the cached ones. :meth:`features` returns what the head
+    reads, the final-normed hidden states ``(batch, n, d_model)``; chapter 6g fine-tunes them
+    for classification.
     """
 
     def __init__(self, vocab_size, d_model=128, n_heads=4, n_layers=4, max_len=64, d_ff=None, dropout=0.0):
@@ -424,7 +426,9 @@ class GPT(nn.Module):
         """One empty :class:`KVCache` per block."""
         return [KVCache() for _ in self.blocks]
 
-    def forward(self, idx: torch.Tensor, caches: list[KVCache] | None = None) -> torch.Tensor:
+    def features(self, idx: torch.Tensor, caches: list[KVCache] | None = None) -> torch.Tensor:
+        """The hidden states the head reads: ``idx (batch, n)`` ids -> ``(batch, n, d_model)``,
+        after the last block and the final layer norm. Position ``t`` has seen ``idx[:, :t + 1]`` only."""
         W = self.head.weight
         check_ids(idx, "idx", self.tok_embed.num_embeddings, "vocab_size", ("batch", "n"), device=W.device)
         start = len(caches[0]) if caches else 0
@@ -433,7 +437,10 @@ class GPT(nn.Module):
         mask = causal_mask(n, start + n, idx.device)  # new query i (position start + i) sees keys <= start + i
         for i, block in enumerate(self.blocks):
             x = block(x, mask, caches[i] if caches else None)
-        return self.head(self.norm(x))
+        return self.norm(x)
+
+    def forward(self, idx: torch.Tensor, caches: list[KVCache] | None = None) -> torch.Tensor:
+        return self.head(self.features(idx, caches))
 
 
 @torch.no_grad()

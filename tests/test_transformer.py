@@ -182,3 +182,23 @@ def test_lm_loss_serves_gpt_as_well_as_charlm():
     assert torch.allclose(lm_loss(model, (x, y)), expected)
     with pytest.raises(ValueError, match="vocab_size=12"):
         lm_loss(model, (x, y + 12))
+
+
+def test_gpt_features_are_what_the_head_reads_and_do_not_look_ahead():
+    torch.manual_seed(0)
+    model = GPT(20, 16, 2, 2, max_len=10).eval()
+    idx = torch.randint(20, (3, 7))
+    with torch.no_grad():
+        h = model.features(idx)
+        assert h.shape == (3, 7, 16)
+        assert torch.allclose(model.head(h), model(idx), atol=1e-6)
+        later = idx.clone()
+        later[:, 4:] = (later[:, 4:] + 1) % 20
+        assert torch.allclose(model.features(later)[:, :4], h[:, :4], atol=1e-6)
+        caches = model.new_caches()
+        parts = torch.cat([model.features(idx[:, :3], caches), model.features(idx[:, 3:], caches)], dim=1)
+    assert torch.allclose(parts, h, atol=1e-5)
+    with pytest.raises(ValueError, match="idx"):
+        model.features(torch.full((1, 3), 20))
+    with pytest.raises(ValueError, match="idx"):
+        model.features(idx.float())

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import torch
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
-MODULES = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06a", "ch06b", "ch06c", "ch06d", "ch06e", "ch06f", "ch07",
-           "ch07c", "mistakes")
+MODULES = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06a", "ch06b", "ch06c", "ch06d", "ch06e", "ch06f", "ch06g",
+           "ch07", "ch07c", "mistakes")
 TIME_LIMIT = 20.0  # seconds per check before the reader's function is declared stuck (references take < 1 s)
 
 
