@@ -136,7 +136,7 @@ def test_corrupt_sentence_replaces_distinct_words_by_weighted_draws():
     g = torch.Generator().manual_seed(0)
     drawn = []
     for _ in range(200):
-        out = corrupt_sentence(ids, weights, "replace", n=2, generator=g)
+        out = corrupt_sentence(ids, weights, n=2, generator=g)
         changed = [k for k, (a, b) in enumerate(zip(out, ids)) if a != b]
         assert len(out) == len(ids) and len(changed) == 2  # two distinct positions, each a different word
         drawn += [out[k] for k in changed]
@@ -145,18 +145,6 @@ def test_corrupt_sentence_replaces_distinct_words_by_weighted_draws():
     assert drawn.count(9) > len(drawn) / 3  # the heavy word is drawn most (5/10 of the weight when allowed)
     same = [corrupt_sentence(ids, weights, generator=torch.Generator().manual_seed(7)) for _ in range(2)]
     assert same[0] == same[1]
-
-
-def test_corrupt_sentence_swaps_two_adjacent_different_words():
-    import torch
-
-    from seqattn_lib.data.movie_reviews import corrupt_sentence
-
-    weights = torch.ones(10)
-    g = torch.Generator().manual_seed(1)
-    for _ in range(50):
-        out = corrupt_sentence([5, 5, 6, 5], weights, "swap", generator=g)
-        assert out in ([5, 6, 5, 5], [5, 5, 5, 6])  # never the (5, 5) pair, which would change nothing
 
 
 def test_corrupt_sentence_refuses_bad_input():
@@ -169,16 +157,13 @@ def test_corrupt_sentence_refuses_bad_input():
         (lambda: corrupt_sentence([1, 5], weights), "ids"),
         (lambda: corrupt_sentence("ab", weights), "ids"),
         (lambda: corrupt_sentence([], weights), "ids"),
-        (lambda: corrupt_sentence([1, 1, 1], weights, "swap"), "ids"),
         (lambda: corrupt_sentence([1, 2], [1.0] * 5), "unigram"),
         (lambda: corrupt_sentence([1, 2], torch.ones(5, 1)), "unigram"),
         (lambda: corrupt_sentence([1, 2], torch.tensor([1.0, -1, 1, 1, 1])), "unigram"),
         (lambda: corrupt_sentence([1, 2], torch.tensor([1.0, float("nan"), 1, 1, 1])), "unigram"),
         (lambda: corrupt_sentence([1], torch.tensor([0.0, 1, 0, 0, 0])), "unigram"),  # only the word itself
-        (lambda: corrupt_sentence([1, 2], weights, "shuffle"), "kind"),
         (lambda: corrupt_sentence([1, 2], weights, n=3), "n"),
         (lambda: corrupt_sentence([1, 2], weights, n=0), "n"),
-        (lambda: corrupt_sentence([1, 2, 3], weights, "swap", n=2), "n"),
         (lambda: corrupt_sentence([1, 2], weights, generator=0), "generator"),
     ]:
         with pytest.raises(ValueError, match=rf"\b{name}\b"):

@@ -21,9 +21,8 @@ its repository, else ``seqattn/`` in the user's cache folder (``$XDG_CACHE_HOME`
 ``~/.cache``) when it is installed from a wheel.
 
 Chapter 6g turns the sentences into an acceptability task, like CoLA (Warstadt et al., 2019):
-:func:`corrupt_sentence` replaces one word by a word drawn from the corpus's unigram
-distribution, or swaps two adjacent words, and a classifier tells kept sentences from
-corrupted ones.
+:func:`corrupt_sentence` replaces words by words drawn from the corpus's unigram
+distribution, and a classifier tells kept sentences from corrupted ones.
 """
 
 from __future__ import annotations
@@ -170,51 +169,39 @@ def load_movie_reviews(drop_neutral: bool = True, cache: str | Path | None = Non
     return load_rated_sentences("movie_reviews", drop_neutral, cache)
 
 
-def corrupt_sentence(ids, unigram: torch.Tensor, kind: str = "replace", n: int = 1,
-                     generator: torch.Generator | None = None) -> list[int]:
+def corrupt_sentence(ids, unigram: torch.Tensor, n: int = 1, generator: torch.Generator | None = None) -> list[int]:
     """A corrupted copy of the sentence ``ids`` (a list of word ids), for an acceptability task (chapter 6g).
 
-    ``kind="replace"``: ``n`` distinct positions, drawn uniformly, each get a word drawn from
-    ``unigram`` (weights, e.g. counts, of every id), never the word that was there; since the
-    new words follow the corpus's own frequencies, their rarity is no cue. ``kind="swap"``:
-    two adjacent positions holding different words, drawn uniformly among such pairs, trade
-    places (``n`` must be 1).
+    ``n`` distinct positions, drawn uniformly, each get a word drawn from ``unigram`` (weights,
+    e.g. counts, of every id), never the word that was there; since the new words follow the
+    corpus's own frequencies, their rarity is no cue.
 
     Args:
-        ids: the sentence, ``n`` ids in ``[0, len(unigram))``.
+        ids: the sentence, ids in ``[0, len(unigram))``.
         unigram: ``(vocab_size,)`` float weights, finite and >= 0 (0: never drawn).
-        kind: ``"replace"`` or ``"swap"``.
         n: how many words to replace (at most ``len(ids)``).
         generator: random generator (``None``: torch's global one).
 
     Returns:
-        A new list of ``n`` ids that differs from ``ids`` (``ids`` itself is left unchanged).
+        A new list of ``len(ids)`` ids that differs from ``ids`` in ``n`` places (``ids`` itself
+        is left unchanged).
 
     Raises:
-        ValueError: if ``ids`` is empty, or holds no two adjacent different words (``"swap"``),
-            or ``unigram`` gives no weight to any word but the replaced one (``"replace"``).
+        ValueError: if ``ids`` is empty, or ``unigram`` gives no weight to any word but the
+            replaced one.
     """
     check_tensor(unigram, "unigram", (None,), dtype="float")
     weights = unigram.detach().to("cpu", torch.float64)
     if not torch.isfinite(weights).all() or (weights < 0).any():
         raise ValueError("unigram must hold finite weights >= 0")
     ids = check_id_list(ids, "ids", len(weights))
-    if kind not in ("replace", "swap"):
-        raise ValueError(f"kind must be 'replace' or 'swap', got {kind!r}")
     check_generator(generator)
     check_positive_int(n, "n")
     if not ids:
         raise ValueError("ids must hold at least one word")
-    if n > (len(ids) if kind == "replace" else 1):
-        raise ValueError(f"n must be at most {len(ids) if kind == 'replace' else 1} for kind={kind!r}, got {n}")
+    if n > len(ids):
+        raise ValueError(f"n must be at most len(ids) = {len(ids)}, got {n}")
     out = list(ids)
-    if kind == "swap":
-        pairs = [i for i in range(len(ids) - 1) if ids[i] != ids[i + 1]]
-        if not pairs:
-            raise ValueError(f"ids must hold two adjacent different words to swap, got {ids}")
-        i = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
-        out[i], out[i + 1] = out[i + 1], out[i]
-        return out
     for position in torch.randperm(len(ids), generator=generator)[:n].tolist():
         w = weights.clone()
         w[ids[position]] = 0.0  # a different word
